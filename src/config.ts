@@ -1,0 +1,244 @@
+import { isIP } from 'node:net'
+import { parse as parseDuration } from '@lukeed/ms'
+import Type, { type Static } from 'typebox'
+import Value from 'typebox/value'
+
+// Every setting the process reads, in one schema: the type is derived from it and the environment is
+// validated against it once at start-up. `description` is the phrase used in the error message.
+const Duration = (fallback: string) =>
+  Type.String({ default: fallback, pattern: '^\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z ]*$', description: 'a duration such as 90s, 15 minutes, 1h or 24h' })
+const Url = (fallback?: string) =>
+  Type.String({ pattern: '^(https?|rediss?|postgres(ql)?)://\\S+$', description: 'a URL', ...(fallback ? { default: fallback } : {}) })
+const Secret = () => Type.Optional(Type.String({ minLength: 1, description: 'a non-empty string' }))
+const Int = (fallback: number, minimum: number, maximum: number) =>
+  Type.Integer({ default: fallback, minimum, maximum, description: `an integer ${minimum}-${maximum}` })
+
+export const EnvSchema = Type.Object({
+  PORT: Int(3000, 1, 65535),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1, description: 'a host name or address' }),
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], {
+    default: 'development',
+    description: 'one of development, production, test',
+  }),
+  SANDBOX: Type.Union([Type.Literal('auto'), Type.Literal('true'), Type.Literal('false')], {
+    default: 'auto',
+    description: 'one of auto, true, false',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info', description: 'a pino level (fatal, error, warn, info, debug, trace, silent)' },
+  ),
+  CORS_ORIGINS: Type.String({
+    default: 'https://www.dropstackerpro.com,http://localhost:3000,http://localhost:5173',
+    pattern: '^https?://[^,\\s]+(,\\s*https?://[^,\\s]+)*$',
+    description: 'a comma-separated list of origins such as https://www.dropstackerpro.com',
+  }),
+  RATE_LIMIT_MAX: Int(100, 1, 1_000_000_000),
+  RATE_LIMIT_WINDOW: Duration('15 minutes'),
+  TRUST_PROXY: Type.String({
+    default: 'false',
+    pattern: '^(false|\\d{1,2}|[0-9a-fA-F.:/]+(,\\s*[0-9a-fA-F.:/]+)*)$',
+    description: 'false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
+  }),
+  CACHE_TTL_VALIDATION: Duration('24h'),
+  CACHE_TTL_SEARCH: Duration('1h'),
+  CACHE_TTL_SUPPLIERS: Duration('24h'),
+  CACHE_STALE_GRACE: Duration('1h'),
+  CACHE_MEMORY_MAX_BYTES: Int(67_108_864, 1_048_576, 68_719_476_736),
+  REDIS_URL: Type.Optional(Url()),
+  SUPABASE_URL: Type.Optional(Url()),
+  SUPABASE_SERVICE_ROLE_KEY: Secret(),
+  DATABASE_URL: Type.Optional(Url()),
+  DATABASE_POOL_MAX: Int(10, 1, 1000),
+  PGLITE_DIR: Type.String({ default: './data/pglite', minLength: 1, description: 'a directory path' }),
+  PERSISTENCE: Type.Union([Type.Literal('on'), Type.Literal('off')], { default: 'on', description: 'on or off' }),
+  ALIEXPRESS_APP_KEY: Secret(),
+  ALIEXPRESS_APP_SECRET: Secret(),
+  ALIEXPRESS_TRACKING_ID: Secret(),
+  ALIEXPRESS_API_URL: Url('https://api-sg.aliexpress.com/sync'),
+  FACEBOOK_ACCESS_TOKEN: Secret(),
+  FACEBOOK_GRAPH_URL: Url('https://graph.facebook.com/v24.0'),
+  FACEBOOK_AD_COUNTRIES: Type.String({
+    default: 'DE,FR,ES,IT,NL',
+    pattern: '^[A-Z]{2}(,[A-Z]{2})*$',
+    description: 'a comma-separated list of ISO 3166 alpha-2 codes such as DE,FR',
+  }),
+  YOUTUBE_API_KEY: Secret(),
+  YOUTUBE_API_URL: Url('https://www.googleapis.com/youtube/v3'),
+  YOUTUBE_SEARCH_DAILY_LIMIT: Int(100, 0, 1_000_000),
+  YOUTUBE_DAILY_QUOTA: Int(10_000, 0, 100_000_000),
+  YOUTUBE_SEARCH_COST: Union2('bucket', 'units', 'bucket'),
+  UPSTREAM_TIMEOUT_MS: Int(8000, 100, 120_000),
+  ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'a string of at least 16 characters' })),
+  SCORING_WEIGHTS: Type.Optional(
+    Type.String({
+      pattern: '^(demand|trend|competition|margin|quality)=\\d+(\\.\\d+)?(,(demand|trend|competition|margin|quality)=\\d+(\\.\\d+)?)*$',
+      description: 'a list such as demand=30,trend=20,competition=20,margin=15,quality=15',
+    }),
+  ),
+})
+
+function Union2<A extends string, B extends string>(a: A, b: B, fallback: A | B) {
+  return Type.Union([Type.Literal(a), Type.Literal(b)], { default: fallback, description: `${a} or ${b}` })
+}
+
+type Env = Static<typeof EnvSchema>
+
+export type ScoringWeights = Record<'demand' | 'trend' | 'competition' | 'margin' | 'quality', number>
+export const DEFAULT_WEIGHTS: ScoringWeights = { demand: 30, trend: 20, competition: 20, margin: 15, quality: 15 }
+
+export interface Config {
+  env: Env['NODE_ENV']
+  port: number
+  host: string
+  logLevel: Env['LOG_LEVEL']
+  /** true when the upstreams are the local sandbox servers */
+  sandbox: boolean
+  corsOrigins: string[]
+  rateLimit: { max: number; windowMs: number }
+  /** false, a hop count, or the addresses of trusted proxies */
+  trustProxy: false | number | string[]
+  cache: { validationTtlMs: number; searchTtlMs: number; suppliersTtlMs: number; staleGraceMs: number; memoryMaxBytes: number }
+  redisUrl?: string
+  persistence:
+    | { kind: 'off' }
+    | { kind: 'supabase'; url: string; serviceRoleKey: string }
+    | { kind: 'postgres'; url: string; poolMax: number }
+    | { kind: 'pglite'; dir: string }
+  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; apiUrl: string }
+  facebook: { accessToken?: string; graphUrl: string; adCountries: string[] }
+  youtube: { apiKey?: string; apiUrl: string; searchDailyLimit: number; dailyQuota: number; searchCost: 'bucket' | 'units' }
+  upstreamTimeoutMs: number
+  adminApiKey?: string
+  scoringWeights: ScoringWeights
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[]
+  constructor(problems: string[]) {
+    super(problems.join('\n'))
+    this.name = 'ConfigError'
+    this.problems = problems
+  }
+}
+
+const CREDENTIALS = [
+  'ALIEXPRESS_APP_KEY',
+  'ALIEXPRESS_APP_SECRET',
+  'FACEBOOK_ACCESS_TOKEN',
+  'YOUTUBE_API_KEY',
+] as const
+
+/** Reads and validates the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key]
+    // An empty variable means "not set", as in most deployment dashboards.
+    if (value !== undefined && value.trim() !== '') raw[key] = value.trim()
+  }
+  const env = Value.Convert(EnvSchema, Value.Default(EnvSchema, raw)) as Env
+  const problems = new Map<string, string>()
+  for (const error of Value.Errors(EnvSchema, env)) {
+    const name = error.instancePath.split('/')[1]
+    if (!name || problems.has(name)) continue
+    const schema = (EnvSchema.properties as Record<string, { description?: string }>)[name]
+    problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${JSON.stringify(raw[name])})`)
+  }
+  const durations = {} as Record<string, number>
+  for (const name of ['RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE'] as const) {
+    const ms = parseDuration(String(env[name]))
+    if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+      if (!problems.has(name)) problems.set(name, `${name} must be a duration such as 90s, 15 minutes, 1h or 24h (got ${JSON.stringify(raw[name])})`)
+    } else durations[name] = ms
+  }
+  const trustProxy = parseTrustProxy(String(env.TRUST_PROXY))
+  if (trustProxy === undefined && !problems.has('TRUST_PROXY')) {
+    problems.set('TRUST_PROXY', `TRUST_PROXY must be false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs (got ${JSON.stringify(raw.TRUST_PROXY)})`)
+  }
+  if (env.SUPABASE_URL && !env.SUPABASE_SERVICE_ROLE_KEY) {
+    problems.set('SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_SERVICE_ROLE_KEY must be set when SUPABASE_URL is set')
+  }
+  const missing = CREDENTIALS.filter((name) => !env[name])
+  const sandbox = env.SANDBOX === 'true' || (env.SANDBOX === 'auto' && env.NODE_ENV !== 'production' && missing.length > 0)
+  if (env.NODE_ENV === 'production' && !sandbox && missing.length > 0) {
+    problems.set(
+      'NODE_ENV',
+      `NODE_ENV=production needs upstream credentials; missing ${missing.join(', ')} (set them, or SANDBOX=true to serve simulated data)`,
+    )
+  }
+  if (problems.size > 0) throw new ConfigError([...problems.values()])
+
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    sandbox,
+    corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')),
+    rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: durations.RATE_LIMIT_WINDOW! },
+    trustProxy: trustProxy!,
+    cache: {
+      validationTtlMs: durations.CACHE_TTL_VALIDATION!,
+      searchTtlMs: durations.CACHE_TTL_SEARCH!,
+      suppliersTtlMs: durations.CACHE_TTL_SUPPLIERS!,
+      staleGraceMs: durations.CACHE_STALE_GRACE!,
+      memoryMaxBytes: env.CACHE_MEMORY_MAX_BYTES,
+    },
+    redisUrl: env.REDIS_URL,
+    persistence: selectPersistence(env),
+    aliexpress: {
+      appKey: env.ALIEXPRESS_APP_KEY,
+      appSecret: env.ALIEXPRESS_APP_SECRET,
+      trackingId: env.ALIEXPRESS_TRACKING_ID,
+      apiUrl: env.ALIEXPRESS_API_URL,
+    },
+    facebook: { accessToken: env.FACEBOOK_ACCESS_TOKEN, graphUrl: env.FACEBOOK_GRAPH_URL, adCountries: env.FACEBOOK_AD_COUNTRIES.split(',') },
+    youtube: {
+      apiKey: env.YOUTUBE_API_KEY,
+      apiUrl: env.YOUTUBE_API_URL,
+      searchDailyLimit: env.YOUTUBE_SEARCH_DAILY_LIMIT,
+      dailyQuota: env.YOUTUBE_DAILY_QUOTA,
+      searchCost: env.YOUTUBE_SEARCH_COST,
+    },
+    upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    adminApiKey: env.ADMIN_API_KEY,
+    scoringWeights: parseWeights(env.SCORING_WEIGHTS),
+  }
+}
+
+function selectPersistence(env: Env): Config['persistence'] {
+  if (env.PERSISTENCE === 'off') return { kind: 'off' }
+  if (env.SUPABASE_URL && env.SUPABASE_SERVICE_ROLE_KEY) {
+    return { kind: 'supabase', url: env.SUPABASE_URL, serviceRoleKey: env.SUPABASE_SERVICE_ROLE_KEY }
+  }
+  if (env.DATABASE_URL) return { kind: 'postgres', url: env.DATABASE_URL, poolMax: env.DATABASE_POOL_MAX }
+  return { kind: 'pglite', dir: env.PGLITE_DIR }
+}
+
+function parseTrustProxy(value: string): Config['trustProxy'] | undefined {
+  if (value === 'false') return false
+  if (/^\d+$/.test(value)) return Number(value)
+  const list = value.split(',').map((s) => s.trim())
+  return list.every((entry) => isIP(entry.split('/')[0] ?? '') !== 0) ? list : undefined
+}
+
+function parseWeights(value: string | undefined): ScoringWeights {
+  const weights = { ...DEFAULT_WEIGHTS }
+  for (const pair of value?.split(',') ?? []) {
+    const [name, weight] = pair.split('=') as [keyof ScoringWeights, string]
+    weights[name] = Number(weight)
+  }
+  return weights
+}
+
+/** Credentials a running process must never print; used by the log and error redaction. */
+export function secretsOf(config: Config): string[] {
+  return [
+    config.aliexpress.appSecret,
+    config.facebook.accessToken,
+    config.youtube.apiKey,
+    config.adminApiKey,
+    config.persistence.kind === 'supabase' ? config.persistence.serviceRoleKey : undefined,
+  ].filter((s): s is string => typeof s === 'string' && s.length > 0)
+}
