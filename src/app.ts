@@ -1,0 +1,189 @@
+import compress from '@fastify/compress'
+import cors from '@fastify/cors'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { Redis } from 'ioredis'
+import { createCache } from './cache/cache.ts'
+import { createPreparedCache } from './cache/prepared.ts'
+import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
+import { type Config, secretsOf } from './config.ts'
+import errors from './plugins/errors.ts'
+import rateLimit from './plugins/rate-limit.ts'
+import security from './plugins/security.ts'
+import healthRoutes from './routes/health.ts'
+import productRoutes from './routes/products.ts'
+import validationRoutes from './routes/validate.ts'
+import { ErrorSchema } from './schemas/common.ts'
+import { ValidationSchema } from './schemas/validation.ts'
+import { redact } from './sources/http.ts'
+import { createAliexpressClient } from './sources/aliexpress/client.ts'
+import { createFacebookClient } from './sources/facebook/client.ts'
+import { createYoutubeClient } from './sources/youtube/client.ts'
+import { createMemoryQuotaCounter, createRedisQuotaCounter } from './sources/youtube/quota.ts'
+import { createStore } from './store/index.ts'
+import type { ValidationStore } from './store/types.ts'
+import { createWriteBehind, type WriteBehind } from './store/write-behind.ts'
+import { createValidationService, type ValidationService } from './validation/service.ts'
+import type { AliexpressSource, FacebookSource, YoutubeSource } from './validation/sources.ts'
+
+/** What the app talks to. Anything not given is built from the config (and closed with the app). */
+export interface AppDeps {
+  aliexpress?: AliexpressSource
+  facebook?: FacebookSource
+  youtube?: YoutubeSource
+  cacheStore?: CacheStoreHandle
+  /** null turns persistence off whatever the config says */
+  store?: ValidationStore | null
+  now?: () => Date
+}
+
+/** The Fastify options production uses; tests build the same server. */
+export function serverOptions(config: Config): FastifyServerOptions {
+  const secrets = secretsOf(config)
+  return {
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            redact: { paths: ['req.headers.authorization', 'req.headers["x-admin-key"]', 'req.headers.cookie'], censor: '[REDACTED]' },
+            serializers: {
+              req: (req: { method: string; url: string; ip?: string; id: string }) => ({ method: req.method, url: redact(req.url, secrets), ip: req.ip, id: req.id }),
+            },
+          },
+    trustProxy: trustProxyOption(config.trustProxy),
+    bodyLimit: 64 * 1024,
+    requestIdHeader: 'x-request-id',
+    requestIdLogLabel: 'requestId',
+    // Browsers and CDNs keep connections open; a CDN's idle timeout is typically 60-90 s.
+    keepAliveTimeout: 72_000,
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  }
+}
+
+// Fastify >= 5.12.1 no longer trusts a numeric hop count, so a count becomes the equivalent function.
+function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof value === 'number') return (_address: string, hop: number) => hop < value
+  return value
+}
+
+export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
+  const owned: { close(): Promise<void> }[] = []
+  const own = <T extends { close(): Promise<void> }>(thing: T): T => {
+    owned.push(thing)
+    return thing
+  }
+
+  const redis = config.redisUrl ? own(createRedisCommandClient(config.redisUrl, app.log)) : undefined
+  const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log) : createMemoryStore(Math.floor(config.cache.memoryMaxBytes * 0.75)))
+  const cache = createCache({
+    store: cacheStore.keyv,
+    staleGraceMs: config.cache.staleGraceMs,
+    onRefreshError: (key, err) => app.log.warn({ key, err }, 'background refresh failed; serving stale'),
+  })
+  const prepared = createPreparedCache(Math.floor(config.cache.memoryMaxBytes * 0.25))
+
+  const timeoutMs = config.upstreamTimeoutMs
+  const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs }))
+  const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs }))
+  const youtube =
+    deps.youtube ??
+    own(
+      createYoutubeClient({
+        ...config.youtube,
+        timeoutMs,
+        quota: redis ? createRedisQuotaCounter(redis) : createMemoryQuotaCounter(),
+      }),
+    )
+
+  const store = deps.store === undefined ? await createStore(config.persistence, app.log) : (deps.store ?? undefined)
+  if (store && deps.store === undefined) own(store)
+  const writeBehind: WriteBehind | undefined = store ? createWriteBehind(store, { logger: app.log }) : undefined
+
+  const service = createValidationService({
+    aliexpress,
+    facebook,
+    youtube,
+    cache,
+    archive: store,
+    sink: writeBehind,
+    weights: config.scoringWeights,
+    ttl: { validationMs: config.cache.validationTtlMs, searchMs: config.cache.searchTtlMs, suppliersMs: config.cache.suppliersTtlMs },
+    facebookCountries: config.facebook.adCountries,
+    sandbox: config.sandbox,
+    now: deps.now,
+    onArchiveError: (err) => app.log.warn({ err }, 'reading stored validations failed; going to the upstreams'),
+  })
+
+  app.decorate('config', config)
+  app.decorate('service', service)
+  app.decorate('cache', cache)
+  app.decorate('prepared', prepared)
+  app.decorate('cacheStore', cacheStore)
+  app.decorate('store', store)
+  app.decorate('writeBehind', writeBehind)
+
+  app.addSchema(ErrorSchema)
+  app.addSchema(ValidationSchema)
+  await app.register(security)
+  await app.register(cors, {
+    // An exact list: never reflect an arbitrary origin.
+    origin: config.corsOrigins,
+    credentials: true,
+    methods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
+    allowedHeaders: ['content-type', 'accept', 'if-none-match', 'x-request-id'],
+    exposedHeaders: ['x-cache', 'server-timing', 'etag', 'retry-after', 'x-request-id'],
+    maxAge: 600,
+  })
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
+  await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis })
+  await app.register(errors)
+  await app.register(healthRoutes)
+  await app.register(validationRoutes, { prefix: '/api/v1' })
+  await app.register(productRoutes, { prefix: '/api/v1' })
+
+  app.addHook('onClose', async () => {
+    await cache.idle()
+    // Every answered validation reaches the database before the pools close.
+    await writeBehind?.close(10_000)
+    for (const thing of owned.reverse()) {
+      await thing.close().catch((err: unknown) => app.log.warn({ err }, 'closing a dependency failed'))
+    }
+  })
+  return app
+}
+
+/** ioredis for the rate limiter and quota counters, set up to fail fast while Redis is away. */
+function createRedisCommandClient(url: string, log: FastifyBaseLogger) {
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, lazyConnect: false })
+  let last = 0
+  client.on('error', (err) => {
+    if (Date.now() - last > 10_000) {
+      last = Date.now()
+      log.warn({ err }, 'redis (rate limit, quotas) error')
+    }
+  })
+  return Object.assign(client, {
+    close: async () => {
+      await client.quit().catch(() => client.disconnect())
+    },
+  })
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+    service: ValidationService
+    cache: import('./cache/cache.ts').Cache
+    prepared: import('./cache/prepared.ts').PreparedCache
+    cacheStore: CacheStoreHandle
+    store: ValidationStore | undefined
+    writeBehind: WriteBehind | undefined
+  }
+}

@@ -1,0 +1,159 @@
+import type Keyv from 'keyv'
+
+// The cache every upstream answer and every validation goes through: a Keyv store (a byte-bounded
+// LRU in memory, or Redis) with freshness and a stale grace period kept inside each entry, one
+// loader per key at a time (single-flight), and a read deadline so a hung Redis never hangs a request.
+
+export type CacheStatus = 'HIT' | 'MISS' | 'STALE'
+
+export interface Entry<T> {
+  v: T
+  /** epoch ms until which the entry is fresh */
+  f: number
+  /** epoch ms until which it may still be served stale while one refresh runs */
+  s: number
+  /** epoch ms when it was stored */
+  t: number
+}
+
+export interface Loaded<T> {
+  value: T
+  /** how long the value stays fresh; failures use a short one */
+  ttlMs: number
+}
+
+export interface Lookup<T> {
+  value: T
+  status: CacheStatus
+  entry: Entry<T>
+}
+
+export interface CacheCounters {
+  hits: number
+  misses: number
+  stale: number
+  loads: number
+  refreshFailures: number
+  storeErrors: number
+  storeTimeouts: number
+}
+
+export interface Cache {
+  getOrLoad<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Lookup<T>>
+  peek<T>(key: string): Promise<Entry<T> | undefined>
+  set<T>(key: string, loaded: Loaded<T>): Promise<Entry<T>>
+  delete(key: string): Promise<void>
+  clear(): Promise<void>
+  counters(): CacheCounters
+  /** resolves when every background refresh started so far has settled (tests, shutdown) */
+  idle(): Promise<void>
+}
+
+export interface CacheOptions {
+  store: Keyv
+  /** how long an entry may be served stale after its fresh TTL */
+  staleGraceMs: number
+  /** give up on a store read or write after this long and carry on as a miss */
+  storeTimeoutMs?: number
+  now?: () => number
+  onRefreshError?: (key: string, error: unknown) => void
+}
+
+export function createCache(options: CacheOptions): Cache {
+  const { store, staleGraceMs } = options
+  const storeTimeoutMs = options.storeTimeoutMs ?? 150
+  const now = options.now ?? Date.now
+  const inflight = new Map<string, Promise<Entry<unknown>>>()
+  const refreshing = new Set<Promise<unknown>>()
+  const counters: CacheCounters = { hits: 0, misses: 0, stale: 0, loads: 0, refreshFailures: 0, storeErrors: 0, storeTimeouts: 0 }
+
+  async function withDeadline<T>(op: Promise<T>): Promise<T | undefined> {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        counters.storeTimeouts++
+        resolve(undefined)
+      }, storeTimeoutMs)
+    })
+    try {
+      return await Promise.race([op, timeout])
+    } catch {
+      counters.storeErrors++
+      return undefined
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async function peek<T>(key: string): Promise<Entry<T> | undefined> {
+    const entry = (await withDeadline(store.get(key))) as Entry<T> | undefined
+    return entry && typeof entry === 'object' && 'v' in entry ? entry : undefined
+  }
+
+  async function set<T>(key: string, loaded: Loaded<T>): Promise<Entry<T>> {
+    const t = now()
+    const entry: Entry<T> = { v: loaded.value, t, f: t + loaded.ttlMs, s: t + loaded.ttlMs + staleGraceMs }
+    // The store drops the entry itself once even the grace period is over.
+    await withDeadline(store.set(key, entry, loaded.ttlMs + staleGraceMs))
+    return entry
+  }
+
+  function loadOnce<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Entry<T>> {
+    const running = inflight.get(key)
+    if (running) return running as Promise<Entry<T>>
+    counters.loads++
+    const promise = (async () => {
+      try {
+        return await set(key, await load())
+      } finally {
+        inflight.delete(key)
+      }
+    })()
+    inflight.set(key, promise)
+    return promise
+  }
+
+  async function getOrLoad<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Lookup<T>> {
+    // A load already running for this key means we missed too: join it rather than read the store.
+    const running = inflight.get(key) as Promise<Entry<T>> | undefined
+    const entry = running ? undefined : await peek<T>(key)
+    const t = now()
+    if (entry && t < entry.f) {
+      counters.hits++
+      return { value: entry.v, status: 'HIT', entry }
+    }
+    if (entry && t < entry.s) {
+      counters.stale++
+      if (!inflight.has(key)) {
+        const refresh = loadOnce(key, load)
+          .catch((error) => {
+            // The stale entry stays in place: serving old data beats serving an error.
+            counters.refreshFailures++
+            options.onRefreshError?.(key, error)
+          })
+          .finally(() => refreshing.delete(refresh))
+        refreshing.add(refresh)
+      }
+      return { value: entry.v, status: 'STALE', entry }
+    }
+    counters.misses++
+    const fresh = await (running ?? loadOnce(key, load))
+    return { value: fresh.v, status: 'MISS', entry: fresh }
+  }
+
+  return {
+    getOrLoad,
+    peek,
+    set,
+    async delete(key) {
+      await withDeadline(store.delete(key))
+    },
+    async clear() {
+      await withDeadline(store.clear())
+    },
+    counters: () => ({ ...counters }),
+    async idle() {
+      while (refreshing.size > 0) await Promise.allSettled([...refreshing])
+    },
+  }
+}

@@ -1,0 +1,78 @@
+import KeyvRedis, { createClient } from '@keyv/redis'
+import Keyv from 'keyv'
+import { LRUCache } from 'lru-cache'
+
+// Keyv is the cache's one storage interface: an LRU bounded by bytes in memory, or Redis shared by
+// every instance. Values reach the store serialized by Keyv, so the byte bound counts real bytes.
+
+export interface CacheStoreHandle {
+  keyv: Keyv
+  kind: 'memory' | 'redis'
+  /** bytes held (memory store only) */
+  size(): number | undefined
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+export interface StoreLogger {
+  warn(obj: object, msg: string): void
+}
+
+const NAMESPACE = 'df'
+
+export function createMemoryStore(maxBytes: number): CacheStoreHandle {
+  const lru = new LRUCache<string, string>({
+    maxSize: maxBytes,
+    // UTF-16 string length * 2 approximates what V8 holds for a JSON string, plus the key.
+    sizeCalculation: (value, key) => (value.length + key.length) * 2 + 64,
+  })
+  const keyv = new Keyv({ store: lru, namespace: NAMESPACE })
+  return {
+    keyv,
+    kind: 'memory',
+    size: () => lru.calculatedSize,
+    ping: async () => {},
+    close: async () => {
+      lru.clear()
+    },
+  }
+}
+
+export function createRedisStore(url: string, logger: StoreLogger): CacheStoreHandle {
+  // No offline queue and a short connect timeout: while Redis is down every command fails at once
+  // (and the cache treats it as a miss) instead of queueing behind a reconnect forever.
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) },
+  })
+  let lastLogged = 0
+  const logError = (error: unknown) => {
+    // A dead Redis errors on every reconnect attempt; one line every 10 s is enough to notice.
+    if (Date.now() - lastLogged > 10_000) {
+      lastLogged = Date.now()
+      logger.warn({ err: error }, 'redis cache store error; serving from memory and upstreams')
+    }
+  }
+  client.on('error', logError)
+  const adapter = new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: false, connectionTimeout: 1_000 })
+  adapter.on('error', logError)
+  const keyv = new Keyv({ store: adapter, namespace: NAMESPACE, useKeyPrefix: false })
+  keyv.on('error', logError)
+  return {
+    keyv,
+    kind: 'redis',
+    size: () => undefined,
+    async ping() {
+      if (!client.isReady) throw new Error('redis is not connected')
+      await client.ping()
+    },
+    async close() {
+      try {
+        if (client.isOpen) await client.close()
+      } catch {
+        client.destroy()
+      }
+    },
+  }
+}

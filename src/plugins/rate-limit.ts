@@ -1,0 +1,31 @@
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+
+export interface RateLimitOptions {
+  max: number
+  windowMs: number
+  /** shared counters across instances; without it each instance counts alone */
+  redis?: Redis
+}
+
+async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) {
+  await app.register(rateLimit, {
+    global: true,
+    max: options.max,
+    timeWindow: options.windowMs,
+    // request.ip honours TRUST_PROXY: with no trusted proxy a forged X-Forwarded-For changes nothing.
+    keyGenerator: (request) => request.ip,
+    ...(options.redis ? { redis: options.redis, nameSpace: 'df-rl:' } : {}),
+    // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect us)
+    // rather than turn a cache outage into a full outage.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) => {
+      // Thrown to the app's error handler, which answers in the public error shape.
+      return Object.assign(new Error(`Rate limit exceeded: ${context.max} requests per window; retry in ${context.after}`), { statusCode: 429 })
+    },
+  })
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit' })

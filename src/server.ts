@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from './app.ts'
+import { ConfigError, loadConfig } from './config.ts'
+import { type Sandbox, sandboxOptionsFromEnv, startSandbox, withSandbox } from './sandbox/index.ts'
+
+// The process: configuration, the sandbox upstreams when there are no credentials, listen, and a
+// graceful, bounded shutdown.
+
+const SHUTDOWN_TIMEOUT_MS = 25_000
+
+try {
+  process.loadEnvFile()
+} catch {
+  // no .env file: the environment is all there is
+}
+
+let config: ReturnType<typeof loadConfig>
+try {
+  config = loadConfig()
+} catch (error) {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) console.error(`config: ${problem}`)
+    process.exit(1)
+  }
+  throw error
+}
+
+let sandbox: Sandbox | undefined
+if (config.sandbox) {
+  sandbox = await startSandbox(sandboxOptionsFromEnv(process.env))
+  config = withSandbox(config, sandbox)
+}
+
+const app: FastifyInstance = await buildApp(config)
+if (sandbox) {
+  app.log.warn(
+    { aliexpress: sandbox.aliexpress.url, facebook: sandbox.facebook.url, youtube: sandbox.youtube.url },
+    'SANDBOX MODE: no upstream credentials, serving simulated AliExpress, Meta and YouTube data (answers say "sandbox": true)',
+  )
+}
+
+let closing = false
+async function shutdown(signal: string) {
+  if (closing) return
+  closing = true
+  app.log.info({ signal }, 'shutting down: finishing requests, flushing validations')
+  const timer = setTimeout(() => {
+    app.log.error('shutdown took too long; exiting')
+    process.exit(1)
+  }, SHUTDOWN_TIMEOUT_MS)
+  timer.unref()
+  try {
+    await app.close()
+    await sandbox?.close()
+    process.exit(0)
+  } catch (err) {
+    app.log.error({ err }, 'shutdown failed')
+    process.exit(1)
+  }
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'))
+process.once('SIGINT', () => void shutdown('SIGINT'))
+
+try {
+  await app.listen({ port: config.port, host: config.host })
+} catch (err) {
+  app.log.error({ err }, 'could not listen')
+  process.exit(1)
+}

@@ -1,0 +1,73 @@
+import t from 'tap'
+import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
+import { buildTestApp } from '../helper.ts'
+
+const ALLOWED = 'https://www.dropstackerpro.com'
+
+t.test('CORS: an allowed origin gets its grant, preflight included; another origin gets none', async (t) => {
+  const { app } = await buildTestApp(t)
+  const url = `/api/v1/products/${sandboxIdOfKind('strong', 500)}/validation`
+  const preflight = await app.inject({
+    method: 'OPTIONS',
+    url: '/api/v1/validations',
+    headers: { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+  })
+  t.equal(preflight.statusCode, 204)
+  t.equal(preflight.headers['access-control-allow-origin'], ALLOWED)
+  t.equal(preflight.headers['access-control-allow-credentials'], 'true')
+  t.match(preflight.headers['access-control-allow-methods'], /POST/)
+
+  const allowed = await app.inject({ url, headers: { origin: ALLOWED } })
+  t.equal(allowed.headers['access-control-allow-origin'], ALLOWED)
+  t.match(allowed.headers['access-control-expose-headers'], /x-cache/)
+  t.match(allowed.headers['cache-control'], /^private/, 'a per-origin grant is never stored by a shared cache')
+
+  for (const origin of ['https://evil.example', 'https://www.dropstackerpro.com.evil.example', 'null']) {
+    const denied = await app.inject({ url, headers: { origin } })
+    t.equal(denied.headers['access-control-allow-origin'], undefined, origin)
+    const deniedPreflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/api/v1/validations',
+      headers: { origin, 'access-control-request-method': 'POST' },
+    })
+    t.equal(deniedPreflight.headers['access-control-allow-origin'], undefined, `${origin} preflight`)
+  }
+})
+
+t.test('rate limit: the request over the limit gets 429 with Retry-After; a forged X-Forwarded-For does not reset it', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '1 minute' } })
+  const codes: number[] = []
+  for (let i = 0; i < 3; i++) codes.push((await app.inject({ url: '/health/live', remoteAddress: '203.0.113.7' })).statusCode)
+  t.same(codes, [200, 200, 200])
+  const over = await app.inject({ url: '/health/live', remoteAddress: '203.0.113.7' })
+  t.equal(over.statusCode, 429)
+  t.equal(over.json().error.code, 'RATE_LIMITED')
+  t.ok(Number(over.headers['retry-after']) > 0)
+  const forged = await app.inject({ url: '/health/live', remoteAddress: '203.0.113.7', headers: { 'x-forwarded-for': '198.51.100.99' } })
+  t.equal(forged.statusCode, 429, 'X-Forwarded-For from an untrusted peer is ignored')
+  const notFound = await app.inject({ url: '/nothing-here', remoteAddress: '203.0.113.7' })
+  t.equal(notFound.statusCode, 429, '404 probing is limited too')
+  const other = await app.inject({ url: '/health/live', remoteAddress: '203.0.113.8' })
+  t.equal(other.statusCode, 200, 'another client has its own budget')
+})
+
+t.test('trusted proxy hops: the client address comes from X-Forwarded-For only through a trusted proxy', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1', TRUST_PROXY: '127.0.0.1' } })
+  const a = await app.inject({ url: '/health/live', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '198.51.100.1' } })
+  const b = await app.inject({ url: '/health/live', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '198.51.100.2' } })
+  t.equal(a.statusCode, 200)
+  t.equal(b.statusCode, 200, 'two real clients behind our proxy are two clients')
+})
+
+t.test('security headers: the JSON-API policy, identical on the hot path', async (t) => {
+  const { app } = await buildTestApp(t)
+  const health = await app.inject({ url: '/health/live' })
+  const hot = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation` })
+  for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'strict-transport-security', 'referrer-policy']) {
+    t.ok(health.headers[name], `${name} present`)
+    t.equal(hot.headers[name], health.headers[name], `${name} same on the hot path`)
+  }
+  t.equal(health.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
+  t.equal(health.headers['x-frame-options'], 'DENY')
+  t.equal(health.headers['referrer-policy'], 'no-referrer')
+})
