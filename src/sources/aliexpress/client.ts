@@ -1,0 +1,186 @@
+import type {
+  AliexpressProduct,
+  AliexpressSource,
+  Market,
+  ProductSearch,
+  ProductSearchPage,
+  SourceFailure,
+  SourceResult,
+} from '../../validation/sources.ts'
+import { type CallEvent, createUpstream, redact, retryAfterMs, type Upstream, UpstreamError, type UpstreamResponse } from '../http.ts'
+import { parseProductDetailBody, parseProductQueryBody, throttleRetryDelay } from './parse.ts'
+import { buildSignedParams, type ParamValue } from './sign.ts'
+
+// The AliExpress affiliate API as an AliexpressSource. Both calls are reads, so createUpstream may
+// retry them; every outcome, transport failures included, comes back as a SourceResult.
+
+export interface AliexpressClientOptions {
+  apiUrl: string
+  appKey?: string
+  appSecret?: string
+  trackingId?: string
+  /** per call, retries included */
+  timeoutMs: number
+  /** ids per productdetail.get call; the documented limit is unknown, community clients use 20-50 */
+  maxIdsPerCall?: number
+  language?: string
+  onCall?: (event: CallEvent) => void
+  now?: () => number
+}
+
+export type AliexpressClient = AliexpressSource & { close(): Promise<void> }
+
+const PRODUCT_DETAIL = 'aliexpress.affiliate.productdetail.get'
+const PRODUCT_QUERY = 'aliexpress.affiliate.product.query'
+
+// Asking for exactly what parse.ts reads keeps answers small; the gateway ignores the rest.
+const FIELDS = [
+  'product_id',
+  'product_title',
+  'product_detail_url',
+  'product_main_image_url',
+  'sale_price',
+  'sale_price_currency',
+  'original_price',
+  'original_price_currency',
+  'target_sale_price',
+  'target_sale_price_currency',
+  'target_original_price',
+  'target_original_price_currency',
+  'evaluate_rate',
+  'lastest_volume',
+  'commission_rate',
+  'shop_id',
+  'shop_url',
+  'shop_name',
+  'first_level_category_id',
+  'first_level_category_name',
+  'second_level_category_id',
+  'second_level_category_name',
+  'promotion_link',
+].join(',')
+
+/** The API accepts page_size 1-50 (upstream-apis.md 1.5). */
+const MAX_PAGE_SIZE = 50
+
+export function createAliexpressClient(options: AliexpressClientOptions): AliexpressClient {
+  const { appKey, appSecret } = options
+  const maxIdsPerCall = Math.max(1, options.maxIdsPerCall ?? 20)
+  const language = options.language ?? 'EN'
+  const now = options.now ?? Date.now
+  const secrets = appSecret ? [appSecret] : []
+
+  // No credentials, no pool: every call answers not_configured without touching the network.
+  const upstream: Upstream | undefined =
+    appKey && appSecret
+      ? createUpstream({
+          source: 'aliexpress',
+          baseUrl: options.apiUrl,
+          timeoutMs: options.timeoutMs,
+          secrets,
+          onCall: options.onCall,
+        })
+      : undefined
+
+  const notConfigured: SourceFailure = { status: 'not_configured', reason: 'AliExpress app key and app secret are not configured' }
+
+  async function call(method: string, params: Record<string, ParamValue>, signal?: AbortSignal): Promise<UpstreamResponse | SourceFailure> {
+    if (!upstream || !appKey || !appSecret) return notConfigured
+    const form = buildSignedParams({ method, appKey, appSecret, params, now: now() })
+    try {
+      return await upstream.request({ method: 'POST', form, idempotent: true, retryAfterBody: throttleRetryDelay, signal })
+    } catch (err) {
+      return transportFailure(err, secrets)
+    }
+  }
+
+  async function fetchChunk(ids: string[], market: Market, signal?: AbortSignal): Promise<SourceResult<Map<string, AliexpressProduct>>> {
+    const res = await call(
+      PRODUCT_DETAIL,
+      {
+        product_ids: ids.join(','),
+        fields: FIELDS,
+        target_currency: market.currency,
+        target_language: language,
+        country: market.country,
+        tracking_id: options.trackingId,
+      },
+      signal,
+    )
+    if (isFailure(res)) return res
+    return httpFailure(res) ?? parseProductDetailBody(res.body)
+  }
+
+  return {
+    async getProducts(ids, market, signal) {
+      if (!upstream) return notConfigured
+      // A non-numeric id cannot exist upstream and would fail its whole chunk as a bad parameter.
+      const wanted = [...new Set(ids.map((id) => id.trim()))].filter((id) => /^\d{1,20}$/.test(id))
+      const chunks: string[][] = []
+      for (let i = 0; i < wanted.length; i += maxIdsPerCall) chunks.push(wanted.slice(i, i + maxIdsPerCall))
+      const results = await Promise.all(chunks.map((chunk) => fetchChunk(chunk, market, signal)))
+      const merged = new Map<string, AliexpressProduct>()
+      for (const result of results) {
+        // One failed chunk fails the whole answer: its ids would otherwise read as "no such product".
+        if (result.status !== 'ok') return result
+        for (const [id, product] of result.data) merged.set(id, product)
+      }
+      return { status: 'ok', data: merged }
+    },
+
+    async searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>> {
+      const page = Math.max(1, Math.trunc(search.page))
+      const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(search.pageSize)))
+      const res = await call(
+        PRODUCT_QUERY,
+        {
+          keywords: search.keywords.trim(),
+          page_no: page,
+          page_size: pageSize,
+          sort: search.sort,
+          fields: FIELDS,
+          target_currency: market.currency,
+          target_language: language,
+          ship_to_country: market.country,
+          tracking_id: options.trackingId,
+        },
+        signal,
+      )
+      if (isFailure(res)) return res
+      return httpFailure(res) ?? parseProductQueryBody(res.body, page, pageSize)
+    },
+
+    async close() {
+      await upstream?.close()
+    },
+  }
+}
+
+function isFailure(value: UpstreamResponse | SourceFailure): value is SourceFailure {
+  return 'reason' in value
+}
+
+/** Status-level failures; a 2xx (and a 4xx carrying error_response) is left to the body parser. */
+function httpFailure(res: UpstreamResponse): SourceFailure | undefined {
+  if (res.status === 429) {
+    const failure: SourceFailure = { status: 'rate_limited', reason: 'AliExpress answered HTTP 429' }
+    const wait = retryAfterMs(res.headers['retry-after'])
+    if (wait !== undefined) failure.retryAfterMs = wait
+    return failure
+  }
+  if (res.status >= 500) return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status} after ${res.attempts} attempt(s)` }
+  if (res.status >= 300 && !res.body.includes('error_response')) {
+    return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status}` }
+  }
+  return undefined
+}
+
+function transportFailure(err: unknown, secrets: string[]): SourceFailure {
+  if (err instanceof UpstreamError) {
+    if (err.code === 'UPSTREAM_TIMEOUT') return { status: 'unavailable', reason: `AliExpress timeout: no answer within the deadline (${err.attempts} attempt(s))` }
+    if (err.code === 'UPSTREAM_TOO_LARGE') return { status: 'unavailable', reason: 'AliExpress answer larger than the size cap' }
+    if (err.code === 'UPSTREAM_ABORTED') return { status: 'unavailable', reason: 'AliExpress call aborted' }
+    return { status: 'unavailable', reason: redact(err.message, secrets) }
+  }
+  return { status: 'unavailable', reason: redact(`AliExpress call failed: ${(err as Error)?.message ?? String(err)}`, secrets) }
+}
