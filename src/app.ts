@@ -10,6 +10,7 @@ import { type Config, secretsOf } from './config.ts'
 import errors from './plugins/errors.ts'
 import rateLimit from './plugins/rate-limit.ts'
 import security from './plugins/security.ts'
+import { setValidators } from './plugins/validators.ts'
 import healthRoutes from './routes/health.ts'
 import productRoutes from './routes/products.ts'
 import validationRoutes from './routes/validate.ts'
@@ -54,13 +55,11 @@ export function serverOptions(config: Config): FastifyServerOptions {
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
-    requestIdLogLabel: 'requestId',
     // Browsers and CDNs keep connections open; a CDN's idle timeout is typically 60-90 s.
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }
@@ -129,6 +128,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('store', store)
   app.decorate('writeBehind', writeBehind)
 
+  setValidators(app)
+  // JSON only: a text/plain body is a 415, not a string to validate.
+  app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorSchema)
   app.addSchema(ValidationSchema)
   await app.register(security)

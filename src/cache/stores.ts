@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import KeyvRedis, { createClient } from '@keyv/redis'
 import Keyv from 'keyv'
 import { LRUCache } from 'lru-cache'
@@ -26,7 +27,19 @@ export function createMemoryStore(maxBytes: number): CacheStoreHandle {
     // UTF-16 string length * 2 approximates what V8 holds for a JSON string, plus the key.
     sizeCalculation: (value, key) => (value.length + key.length) * 2 + 64,
   })
-  const keyv = new Keyv({ store: lru, namespace: NAMESPACE })
+  // Keyv passes the TTL to a store's set() as a bare number; lru-cache wants an options object (and
+  // throws on a number, which Keyv would swallow). Keyv keeps its own expiry, so the LRU needs none.
+  const adapter = {
+    get: (key: string) => lru.get(key),
+    set: (key: string, value: string) => {
+      lru.set(key, value)
+      return true
+    },
+    delete: (key: string) => lru.delete(key),
+    clear: () => lru.clear(),
+    has: (key: string) => lru.has(key),
+  }
+  const keyv = new Keyv({ store: adapter as never, namespace: NAMESPACE, throwOnErrors: true })
   return {
     keyv,
     kind: 'memory',
@@ -68,11 +81,14 @@ export function createRedisStore(url: string, logger: StoreLogger): CacheStoreHa
       await client.ping()
     },
     async close() {
-      try {
-        if (client.isOpen) await client.close()
-      } catch {
-        client.destroy()
-      }
+      if (!client.isOpen) return
+      // A hung Redis never answers, and close() waits for pending replies: give it a second, then cut.
+      const closed = client.close().then(
+        () => true,
+        () => true,
+      )
+      const finished = await Promise.race([closed, sleep(1_000).then(() => false)])
+      if (!finished && client.isOpen) client.destroy()
     },
   }
 }

@@ -20,7 +20,11 @@ t.test('batch of 50 with duplicates and bad items: ordered results, per-item err
   t.equal(res.statusCode, 200, res.body)
   const { results, summary } = res.json()
   t.equal(results.length, 50)
-  results.forEach((r: { input: string }, i: number) => t.equal(r.input, products[i], `result ${i} in input order`))
+  t.same(
+    results.map((r: { input: string }) => r.input),
+    products,
+    'results in input order',
+  )
   t.equal(results[20].validation.productId, unique[0])
   t.equal(results[21].validation.productId, unique[1])
   t.equal(results[22].status, 'error')

@@ -1,3 +1,4 @@
+import type { InjectOptions } from 'fastify'
 import t from 'tap'
 import { parseProductInput } from '../../src/validation/product-input.ts'
 import { buildTestApp } from '../helper.ts'
@@ -50,7 +51,7 @@ t.test('product input: other hosts, lookalikes and junk are rejected', async (t)
 
 t.test('bad requests: a 4xx in the error shape, nothing called, nothing cached', async (t) => {
   const { app, sandbox } = await buildTestApp(t)
-  const cases: { name: string; status: number; req: Parameters<typeof app.inject>[0] }[] = [
+  const cases: { name: string; status: number; req: InjectOptions }[] = [
     { name: 'non-numeric id', status: 400, req: { url: '/api/v1/products/abc/validation' } },
     { name: 'bad country', status: 400, req: { url: `/api/v1/products/${ID}/validation?country=USA` } },
     { name: 'unsupported currency', status: 400, req: { url: `/api/v1/products/${ID}/validation?currency=XYZ` } },

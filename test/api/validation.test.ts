@@ -66,8 +66,8 @@ t.test('100 concurrent identical misses make one call per source', async (t) => 
   t.equal(new Set(replies.map((r) => r.json().validatedAt)).size, 1, 'one validation shared by all')
   t.equal(sandbox.aliexpress.totalCalls(), 1)
   t.ok(sandbox.facebook.totalCalls() >= 1 && sandbox.facebook.totalCalls() <= 4, 'one Graph query (its pages)')
-  t.equal(sandbox.youtube.calls.get('search.list'), 1)
-  t.equal(sandbox.youtube.calls.get('videos.list'), 1)
+  t.equal(sandbox.youtube.calls.get('search.list'), 1, 'one search.list')
+  t.ok((sandbox.youtube.calls.get('videos.list') ?? 0) <= 1, 'at most one videos.list (none when the search found nothing)')
 })
 
 t.test('unknown product: 404 PRODUCT_NOT_FOUND, no Meta or YouTube call', async (t) => {

@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+# Production image: Node 24 slim, production dependencies only, non-root, health-checked.
+# Node runs the TypeScript sources directly (type stripping), so there is no build step.
+
+FROM node:24-slim AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM node:24-slim
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000 \
+    PGLITE_DIR=/app/data/pglite
+WORKDIR /app
+COPY --from=deps --chown=node:node /app/node_modules ./node_modules
+COPY --chown=node:node package.json ./
+COPY --chown=node:node src ./src
+COPY --chown=node:node schema ./schema
+COPY --chown=node:node scripts ./scripts
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+HEALTHCHECK --interval=15s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+# node as PID 1 receives SIGTERM directly and the app drains and flushes before exiting.
+CMD ["node", "src/server.ts"]

@@ -1,0 +1,30 @@
+import t from 'tap'
+import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
+import { buildTestApp, startTestSandbox } from '../helper.ts'
+
+const redisUrl = process.env.REDIS_URL
+
+t.test('two instances sharing one Redis: a miss on one is a hit on the other', { skip: redisUrl ? false : 'REDIS_URL not set' }, async (t) => {
+  const sandbox = await startTestSandbox(t)
+  const env = { REDIS_URL: redisUrl! }
+  const one = await buildTestApp(t, { sandbox, env })
+  const two = await buildTestApp(t, { sandbox, env })
+  await one.app.cache.clear()
+  const url = `/api/v1/products/${sandboxIdOfKind('strong', 900 + (process.pid % 1000))}/validation`
+  const miss = await one.app.inject({ url })
+  t.equal(miss.statusCode, 200, miss.body)
+  t.equal(miss.headers['x-cache'], 'MISS')
+  const calls = sandbox.totalCalls()
+  const hit = await two.app.inject({ url })
+  t.equal(hit.headers['x-cache'], 'HIT')
+  t.equal(sandbox.totalCalls(), calls, 'the second instance called no upstream')
+  t.same(hit.json(), miss.json())
+})
+
+t.test('Redis down: validations still answer from the upstreams, no hang, no crash', async (t) => {
+  const { app } = await buildTestApp(t, { env: { REDIS_URL: 'redis://127.0.0.1:1' } })
+  const started = Date.now()
+  const res = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('average', 901)}/validation` })
+  t.equal(res.statusCode, 200, res.body)
+  t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
+})
