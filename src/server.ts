@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
-import { type Sandbox, sandboxOptionsFromEnv, startSandbox, withSandbox } from './sandbox/index.ts'
+import { externalSandboxUrls, type Sandbox, sandboxOptionsFromEnv, startSandbox, withSandbox, withSandboxUrls } from './sandbox/index.ts'
 
 // The process: configuration, the sandbox upstreams when there are no credentials, listen, and a
 // graceful, bounded shutdown.
@@ -26,15 +26,18 @@ try {
 }
 
 let sandbox: Sandbox | undefined
-if (config.sandbox) {
+const external = config.sandbox ? externalSandboxUrls(process.env) : undefined
+if (external) {
+  config = withSandboxUrls(config, external)
+} else if (config.sandbox) {
   sandbox = await startSandbox(sandboxOptionsFromEnv(process.env))
   config = withSandbox(config, sandbox)
 }
 
 const app: FastifyInstance = await buildApp(config)
-if (sandbox) {
+if (config.sandbox) {
   app.log.warn(
-    { aliexpress: sandbox.aliexpress.url, facebook: sandbox.facebook.url, youtube: sandbox.youtube.url },
+    { aliexpress: config.aliexpress.apiUrl, facebook: config.facebook.graphUrl, youtube: config.youtube.apiUrl },
     'SANDBOX MODE: no upstream credentials, serving simulated AliExpress, Meta and YouTube data (answers say "sandbox": true)',
   )
 }

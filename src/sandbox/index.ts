@@ -44,20 +44,45 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 }
 
-/** The config pointed at the sandbox, with the credentials it accepts: the real clients sign and send them. */
-export function withSandbox(config: Config, sandbox: Pick<Sandbox, 'aliexpress' | 'facebook' | 'youtube'>): Config {
+export interface SandboxUrls {
+  aliexpress: string
+  facebook: string
+  youtube: string
+}
+
+/** The config pointed at sandbox servers, with the credentials they accept: the real clients sign and send them. */
+export function withSandbox(config: Config, sandbox: { aliexpress: { url: string }; facebook: { url: string }; youtube: { url: string } }): Config {
+  return withSandboxUrls(config, { aliexpress: `${sandbox.aliexpress.url}/sync`, facebook: sandbox.facebook.url, youtube: sandbox.youtube.url })
+}
+
+export function withSandboxUrls(config: Config, urls: SandboxUrls): Config {
   return {
     ...config,
     sandbox: true,
-    aliexpress: { ...config.aliexpress, ...SANDBOX_CREDENTIALS.aliexpress, apiUrl: `${sandbox.aliexpress.url}/sync` },
-    facebook: { ...config.facebook, ...SANDBOX_CREDENTIALS.facebook, graphUrl: sandbox.facebook.url },
-    youtube: { ...config.youtube, ...SANDBOX_CREDENTIALS.youtube, apiUrl: sandbox.youtube.url },
+    aliexpress: { ...config.aliexpress, ...SANDBOX_CREDENTIALS.aliexpress, apiUrl: urls.aliexpress },
+    facebook: { ...config.facebook, ...SANDBOX_CREDENTIALS.facebook, graphUrl: urls.facebook },
+    youtube: { ...config.youtube, ...SANDBOX_CREDENTIALS.youtube, apiUrl: urls.youtube },
   }
 }
 
-/** Sandbox behaviour from the environment, e.g. SANDBOX_LATENCY_MS=aliexpress:150,facebook:250 SANDBOX_FAULT_RATE=0.1 */
+/**
+ * A sandbox already running elsewhere (`npm run sandbox`, or the load suite's driver), named by the
+ * three *_URL variables pointing at loopback; undefined when they are not all set that way.
+ */
+export function externalSandboxUrls(env: NodeJS.ProcessEnv): SandboxUrls | undefined {
+  const urls = { aliexpress: env.ALIEXPRESS_API_URL, facebook: env.FACEBOOK_GRAPH_URL, youtube: env.YOUTUBE_API_URL }
+  const loopback = (u: string | undefined) => !!u && /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?\//.test(u)
+  return loopback(urls.aliexpress) && loopback(urls.facebook) && loopback(urls.youtube) ? (urls as SandboxUrls) : undefined
+}
+
+/**
+ * Sandbox behaviour from the environment: SANDBOX_LATENCY_MS=aliexpress:150,facebook:250,youtube:200
+ * (or all:100), SANDBOX_FAULT=http503|timeout|rate_limit|..., SANDBOX_FAULT_RATE=0.1,
+ * SANDBOX_YOUTUBE_SEARCH_LIMIT=100.
+ */
 export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
   const options: SandboxOptions = {}
+  if (env.SANDBOX_YOUTUBE_SEARCH_LIMIT) options.youtubeSearchDailyLimit = Number(env.SANDBOX_YOUTUBE_SEARCH_LIMIT)
   const latency = new Map((env.SANDBOX_LATENCY_MS ?? '').split(',').filter(Boolean).map((p) => p.split(':') as [string, string]))
   const faultRate = env.SANDBOX_FAULT_RATE ? Number(env.SANDBOX_FAULT_RATE) : undefined
   const fault = env.SANDBOX_FAULT as Behaviour['fault'] | undefined

@@ -6,7 +6,7 @@ const sandbox = await startSandbox(sandboxOptionsFromEnv(process.env))
 console.log(`AliExpress  ALIEXPRESS_API_URL=${sandbox.aliexpress.url}/sync`)
 console.log(`Meta        FACEBOOK_GRAPH_URL=${sandbox.facebook.url}`)
 console.log(`YouTube     YOUTUBE_API_URL=${sandbox.youtube.url}`)
-console.log('Credentials: see src/sandbox/credentials.ts. Ctrl-C to stop.')
+console.log('Start the API with SANDBOX=true and these three variables to use it. Ctrl-C to stop.')
 const stop = async () => {
   await sandbox.close()
   process.exit(0)
