@@ -122,11 +122,12 @@ export function createValidationService(options: ServiceOptions) {
     return result.status === 'ok' ? okTtl : Math.min(okTtl, Math.max(FAILURE_TTL_MS[result.status], result.retryAfterMs ?? 0))
   }
 
-  async function timed<T>(timings: Timing[], name: string, run: () => Promise<{ value: T; status: CacheStatus }>) {
+  /** A source's answer with when it was fetched (its cache entry's time), timing recorded. */
+  async function timed<T>(timings: Timing[], name: string, run: () => Promise<{ value: T; status: CacheStatus; entry: Entry<T> }>) {
     const started = performance.now()
-    const { value, status } = await run()
+    const { value, status, entry } = await run()
     timings.push(status === 'MISS' ? { name, durMs: performance.now() - started } : { name, desc: status.toLowerCase() })
-    return value
+    return { result: value, fetchedAt: entry.t }
   }
 
   function productResult(productId: string, market: Market, timings: Timing[]) {
@@ -165,7 +166,9 @@ export function createValidationService(options: ServiceOptions) {
     timings: Timing[],
   ): Promise<Loaded<Validation>> {
     const keywords = req.keywords ? normalizeTerms(req.keywords) : deriveKeywords(product.title)
-    const [fb, yt] = await Promise.all([adStats(keywords, timings), videoStats(keywords, req.market.country, timings)])
+    const [facebookAnswer, youtubeAnswer] = await Promise.all([adStats(keywords, timings), videoStats(keywords, req.market.country, timings)])
+    const fb = facebookAnswer.result
+    const yt = youtubeAnswer.result
     const at = now()
     const result = scoreProduct({ aliexpress: { status: 'ok', data: product }, facebook: fb, youtube: yt }, options.weights)
     const degraded = [fb.status, yt.status].some((s) => TRANSIENT.has(s))
@@ -197,8 +200,8 @@ export function createValidationService(options: ServiceOptions) {
             commissionRate: product.commissionRate,
           },
         },
-        facebook: envelope(fb, at),
-        youtube: envelope(yt, at),
+        facebook: envelope(fb, facebookAnswer.fetchedAt),
+        youtube: envelope(yt, youtubeAnswer.fetchedAt),
       },
       score: result.score,
       verdict: result.verdict,
@@ -237,9 +240,9 @@ export function createValidationService(options: ServiceOptions) {
         timings.push({ name: 'database', desc: 'hit' })
         return archived
       }
-      const ae = await productResult(req.productId, req.market, timings)
+      const { result: ae, fetchedAt } = await productResult(req.productId, req.market, timings)
       if (ae.status !== 'ok') throw aliexpressFailure(ae)
-      return complete(ae.data, Date.now(), req, timings)
+      return complete(ae.data, fetchedAt, req, timings)
     })
     if (lookup.status !== 'MISS') timings.push({ name: 'cache', desc: lookup.status.toLowerCase() })
     else if (timings.length === 0) timings.push({ name: 'cache', desc: 'coalesced' })
@@ -279,23 +282,23 @@ export function createValidationService(options: ServiceOptions) {
       }),
     )
     const needProduct: string[] = []
-    const aeCached = new Map<string, SourceResult<AliexpressProduct>>()
+    const aeCached = new Map<string, Entry<SourceResult<AliexpressProduct>>>()
     await Promise.all(
       ids.map(async (id, i) => {
         if (cached[i]) return
         const entry = await cache.peek<SourceResult<AliexpressProduct>>(cacheKeys.aliexpress(id, market))
-        if (entry && Date.now() < entry.f) aeCached.set(id, entry.v)
+        if (entry && Date.now() < entry.f) aeCached.set(id, entry)
         else needProduct.push(id)
       }),
     )
-    const fetchedProducts = new Map<string, SourceResult<AliexpressProduct>>()
     if (needProduct.length > 0) {
       const many = await aliexpress.getProducts(needProduct, market)
-      for (const id of needProduct) {
-        const single = singleProduct(many, id)
-        fetchedProducts.set(id, single)
-        await cache.set(cacheKeys.aliexpress(id, market), { value: single, ttlMs: ttlOf(single, options.ttl.validationMs) })
-      }
+      await Promise.all(
+        needProduct.map(async (id) => {
+          const single = singleProduct(many, id)
+          aeCached.set(id, await cache.set(cacheKeys.aliexpress(id, market), { value: single, ttlMs: ttlOf(single, options.ttl.validationMs) }))
+        }),
+      )
     }
 
     const emit = (id: string, make: (input: string) => BatchItemResult) => {
@@ -313,11 +316,12 @@ export function createValidationService(options: ServiceOptions) {
           return
         }
         try {
-          const ae = aeCached.get(id) ?? fetchedProducts.get(id)!
+          const aeEntry = aeCached.get(id)!
+          const ae = aeEntry.v
           if (ae.status !== 'ok') throw aliexpressFailure(ae)
           const req = { productId: id, market }
           const lookup = await cache.getOrLoad(cacheKeys.validation(SCORING_VERSION, id, market, undefined), async () => {
-            return (await fromArchive(req)) ?? complete(ae.data, Date.now(), req, [])
+            return (await fromArchive(req)) ?? complete(ae.data, aeEntry.t, req, [])
           })
           if (lookup.status === 'MISS') fetched++
           else fromCache++
@@ -350,7 +354,7 @@ export function createValidationService(options: ServiceOptions) {
   async function suppliers(productId: string, market: Market) {
     const timings: Timing[] = []
     const lookup = await cache.getOrLoad(cacheKeys.suppliers(productId, market), async (): Promise<Loaded<SuppliersAnswer>> => {
-      const ae = await productResult(productId, market, timings)
+      const { result: ae } = await productResult(productId, market, timings)
       if (ae.status !== 'ok') throw aliexpressFailure(ae)
       const keywords = deriveKeywords(ae.data.title)
       const found = await aliexpress.searchProducts({ keywords, page: 1, pageSize: 50, sort: 'LAST_VOLUME_DESC' }, market)
@@ -371,10 +375,9 @@ function singleProduct(result: SourceResult<Map<string, AliexpressProduct>>, pro
   return product ? { status: 'ok', data: product } : { status: 'not_found', reason: `AliExpress returned no product ${productId}` }
 }
 
-function envelope<T>(result: SourceResult<T>, at: Date): SignalEnvelope<T> {
-  return result.status === 'ok'
-    ? { status: 'ok', fetchedAt: at.toISOString(), data: result.data }
-    : { status: result.status, fetchedAt: at.toISOString(), reason: result.reason }
+function envelope<T>(result: SourceResult<T>, fetchedAt: number): SignalEnvelope<T> {
+  const at = new Date(fetchedAt).toISOString()
+  return result.status === 'ok' ? { status: 'ok', fetchedAt: at, data: result.data } : { status: result.status, fetchedAt: at, reason: result.reason }
 }
 
 export function aliexpressFailure(result: Exclude<SourceResult<unknown>, { status: 'ok' }>): AppError {
