@@ -52,6 +52,8 @@ export function serverOptions(config: Config): FastifyServerOptions {
               req: (req: { method: string; url: string; ip?: string; id: string }) => ({ method: req.method, url: redact(req.url, secrets), ip: req.ip, id: req.id }),
             },
           },
+    // One log line per request (onResponse below) instead of Fastify's two.
+    disableRequestLogging: true,
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
@@ -149,6 +151,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(healthRoutes)
   await app.register(validationRoutes, { prefix: '/api/v1' })
   await app.register(productRoutes, { prefix: '/api/v1' })
+
+  if (app.log.isLevelEnabled('info')) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request')
+    })
+  }
 
   app.addHook('onClose', async () => {
     await cache.idle()

@@ -52,7 +52,7 @@ export interface SandboxUrls {
 
 /** The config pointed at sandbox servers, with the credentials they accept: the real clients sign and send them. */
 export function withSandbox(config: Config, sandbox: { aliexpress: { url: string }; facebook: { url: string }; youtube: { url: string } }): Config {
-  return withSandboxUrls(config, { aliexpress: `${sandbox.aliexpress.url}/sync`, facebook: sandbox.facebook.url, youtube: sandbox.youtube.url })
+  return withSandboxUrls(config, { aliexpress: sandbox.aliexpress.url, facebook: sandbox.facebook.url, youtube: sandbox.youtube.url })
 }
 
 export function withSandboxUrls(config: Config, urls: SandboxUrls): Config {

@@ -1,0 +1,52 @@
+import type { Market } from '../validation/sources.ts'
+import type { Score, Validation, Verdict } from '../validation/types.ts'
+
+export interface HistoryQuery {
+  productId: string
+  country?: string
+  currency?: string
+  /** rows per page; callers cap it (a page of 1,000 is already too much for one response) */
+  limit: number
+  /** an ISO instant, e.g. `nextBefore` of the previous page: only validations strictly older than it */
+  before?: string
+}
+
+export interface HistoryItem {
+  validatedAt: string
+  expiresAt: string
+  market: Market
+  score: Score['total']
+  verdict: Verdict
+  confidence: number
+  scoringVersion: string
+  components: Score['components']
+}
+
+export interface HistoryPage {
+  items: HistoryItem[]
+  /** present when there may be older items: pass it as `before` */
+  nextBefore?: string
+}
+
+export interface ValidationStore {
+  readonly kind: 'supabase' | 'postgres' | 'pglite'
+  /** Multi-row upsert keyed by product, market and validatedAt: saving one validation twice keeps one row. */
+  saveValidations(rows: readonly Validation[]): Promise<void>
+  /**
+   * The newest validation of the product in that market whose expiresAt is after `now`; with
+   * `scoringVersion`, the newest of that version.
+   */
+  latestValidation(productId: string, market: Market, now: Date, scoringVersion?: string): Promise<Validation | undefined>
+  /** Newest first. Throws a StoreError with code INVALID_CURSOR when `before` is not an ISO instant. */
+  history(query: HistoryQuery): Promise<HistoryPage>
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>
+  close(): Promise<void>
+}
+
+/** The subset of a pino logger the stores use. */
+export interface StoreLogger {
+  info(obj: object, msg: string): void
+  warn(obj: object, msg: string): void
+  error(obj: object, msg: string): void
+}
