@@ -152,7 +152,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(validationRoutes, { prefix: '/api/v1' })
   await app.register(productRoutes, { prefix: '/api/v1' })
 
-  if (app.log.isLevelEnabled('info')) {
+  if (['info', 'debug', 'trace'].includes(config.logLevel)) {
     app.addHook('onResponse', async (request, reply) => {
       request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request')
     })
