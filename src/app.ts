@@ -8,6 +8,7 @@ import { createPreparedCache } from './cache/prepared.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import { type Config, secretsOf } from './config.ts'
 import errors from './plugins/errors.ts'
+import metricsPlugin, { createMetrics } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
 import security from './plugins/security.ts'
 import { setValidators } from './plugins/validators.ts'
@@ -16,7 +17,7 @@ import productRoutes from './routes/products.ts'
 import validationRoutes from './routes/validate.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import { ValidationSchema } from './schemas/validation.ts'
-import { redact } from './sources/http.ts'
+import { type CallEvent, redact } from './sources/http.ts'
 import { createAliexpressClient } from './sources/aliexpress/client.ts'
 import { createFacebookClient } from './sources/facebook/client.ts'
 import { createYoutubeClient } from './sources/youtube/client.ts'
@@ -90,15 +91,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   const prepared = createPreparedCache(Math.floor(config.cache.memoryMaxBytes * 0.25))
 
+  const metrics = createMetrics()
   const timeoutMs = config.upstreamTimeoutMs
-  const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs }))
-  const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs }))
+  const onCall = (event: CallEvent) => {
+    metrics.upstreamCall(event)
+    app.log.debug({ upstream: event }, 'upstream call')
+  }
+  const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall }))
+  const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall }))
   const youtube =
     deps.youtube ??
     own(
       createYoutubeClient({
         ...config.youtube,
         timeoutMs,
+        onCall,
         quota: redis ? createRedisQuotaCounter(redis) : createMemoryQuotaCounter(),
       }),
     )
@@ -147,6 +154,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis })
+  await app.register(metricsPlugin, { metrics, adminKey: config.adminApiKey })
   await app.register(errors)
   await app.register(healthRoutes)
   await app.register(validationRoutes, { prefix: '/api/v1' })

@@ -52,6 +52,10 @@ async function shutdown(signal: string) {
     process.exit(1)
   }, SHUTDOWN_TIMEOUT_MS)
   timer.unref()
+  // A keep-alive connection that was busy when close() began becomes idle later and would hold the
+  // server open until its keep-alive timeout: keep closing idle connections until we are done.
+  const idleSweep = setInterval(() => app.server.closeIdleConnections(), 100)
+  idleSweep.unref()
   try {
     await app.close()
     await sandbox?.close()
