@@ -29,7 +29,8 @@ async function startServer(env: Record<string, string>): Promise<{ child: ChildP
   child.stdout!.on('data', (d) => (out += d))
   child.stderr!.on('data', (d) => (out += d))
   const base = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 100; i++) {
+  // PGlite's first start (creating and migrating its directory) takes seconds on a busy machine.
+  for (let i = 0; i < 300; i++) {
     if (child.exitCode !== null) throw new Error(`server exited: ${out}`)
     try {
       if ((await fetch(`${base}/health/live`)).ok) return { child, base, output: () => out }
