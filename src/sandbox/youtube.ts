@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { pacificDayKey } from '../sources/youtube/quota.ts'
 import { type Behaviour, DEFAULT_LATENCY_MS, defaultBehaviour, type FaultMode, type SandboxReply, type SandboxRequest, type SandboxServer, startSandboxServer } from './behaviour.ts'
+import type { YoutubeStats } from '../validation/sources.ts'
 import { SANDBOX_CREDENTIALS } from './credentials.ts'
 import { type Random, seeded } from './random.ts'
 
@@ -9,14 +10,8 @@ import { type Random, seeded } from './random.ts'
 // when unknown or deleted, videos.list in an order of its own, Google's error envelopes and the
 // daily search bucket. The data is a pure function of the normalized query and region.
 
-export interface ExpectedYoutubeStats {
-  videos: number
-  totalViews: number
-  medianViews: number | null
-  topVideoViews: number | null
-  videosLast30Days: number
-  viewsLast30Days: number
-}
+/** What a correct client computes from this sandbox's data. */
+export type ExpectedYoutubeStats = YoutubeStats
 
 export interface YoutubeSandbox extends SandboxServer {
   /** what a correct client computes for these terms with `windowDays` and 50 results */

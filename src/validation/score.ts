@@ -1,6 +1,6 @@
 import type { ScoringWeights } from '../config.ts'
 import type { AliexpressProduct, FacebookAdStats, SourceResult, YoutubeStats } from './sources.ts'
-import type { ComponentName, Gate, Reason, Score, Verdict } from './types.ts'
+import type { Assessment, ComponentName, Gate, Reason, Verdict } from './types.ts'
 
 // The formulas, their numbers and their reasons are documented in docs/scoring.md; change both together
 // and bump the version, because it is part of every cache key that holds a score.
@@ -12,14 +12,7 @@ export interface ScoreInput {
   youtube: SourceResult<YoutubeStats>
 }
 
-export interface ScoreResult {
-  score: Score
-  verdict: Verdict
-  confidence: number
-  reasons: Reason[]
-  gates: Gate[]
-  scoringVersion: string
-}
+export type ScoreResult = Assessment
 
 type SourceName = keyof ScoreInput
 type Maybe = number | null | undefined

@@ -49,7 +49,17 @@ export interface Score {
   components: Record<ComponentName, number | null>
 }
 
-export interface Validation {
+/** What scoring concludes from the signals. */
+export interface Assessment {
+  score: Score
+  verdict: Verdict
+  confidence: number
+  reasons: Reason[]
+  gates: Gate[]
+  scoringVersion: string
+}
+
+export interface Validation extends Assessment {
   productId: string
   market: Market
   product: ProductSummary
@@ -59,12 +69,6 @@ export interface Validation {
     facebook: SignalEnvelope<FacebookAdStats>
     youtube: SignalEnvelope<YoutubeStats>
   }
-  score: Score
-  verdict: Verdict
-  confidence: number
-  reasons: Reason[]
-  gates: Gate[]
-  scoringVersion: string
   validatedAt: string
   expiresAt: string
   sandbox?: true
