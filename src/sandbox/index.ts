@@ -20,13 +20,15 @@ export interface SandboxOptions {
   youtube?: Partial<Behaviour>
   /** the sandbox's own daily search.list limit (the client counts its own budget too) */
   youtubeSearchDailyLimit?: number
+  /** Graph calls per rolling hour that bring the sandbox's x-app-usage to 100% (Meta's is about 200) */
+  facebookAppCallBudget?: number
 }
 
 /** The three simulated upstreams on loopback ports. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const [aliexpress, facebook, youtube] = await Promise.all([
     createAliexpressSandbox({ behaviour: options.aliexpress }),
-    createFacebookSandbox({ behaviour: options.facebook }),
+    createFacebookSandbox({ behaviour: options.facebook, appCallBudget: options.facebookAppCallBudget }),
     createYoutubeSandbox({ behaviour: options.youtube, searchDailyLimit: options.youtubeSearchDailyLimit }),
   ])
   const all = [aliexpress, facebook, youtube]
@@ -78,11 +80,12 @@ export function externalSandboxUrls(env: NodeJS.ProcessEnv): SandboxUrls | undef
 /**
  * Sandbox behaviour from the environment: SANDBOX_LATENCY_MS=aliexpress:150,facebook:250,youtube:200
  * (or all:100), SANDBOX_FAULT=http503|timeout|rate_limit|..., SANDBOX_FAULT_RATE=0.1,
- * SANDBOX_YOUTUBE_SEARCH_LIMIT=100.
+ * SANDBOX_YOUTUBE_SEARCH_LIMIT=100, SANDBOX_FACEBOOK_CALL_BUDGET=200 (calls per hour).
  */
 export function sandboxOptionsFromEnv(env: NodeJS.ProcessEnv): SandboxOptions {
   const options: SandboxOptions = {}
   if (env.SANDBOX_YOUTUBE_SEARCH_LIMIT) options.youtubeSearchDailyLimit = Number(env.SANDBOX_YOUTUBE_SEARCH_LIMIT)
+  if (env.SANDBOX_FACEBOOK_CALL_BUDGET) options.facebookAppCallBudget = Number(env.SANDBOX_FACEBOOK_CALL_BUDGET)
   const latency = new Map((env.SANDBOX_LATENCY_MS ?? '').split(',').filter(Boolean).map((p) => p.split(':') as [string, string]))
   const faultRate = env.SANDBOX_FAULT_RATE ? Number(env.SANDBOX_FAULT_RATE) : undefined
   const fault = env.SANDBOX_FAULT as Behaviour['fault'] | undefined
