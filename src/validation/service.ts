@@ -364,7 +364,7 @@ export function createValidationService(options: ServiceOptions) {
     return { answer: lookup.value, cache: lookup.status, entry: lookup.entry, timings }
   }
 
-  return { validate, validateBatch, searchProducts, suppliers }
+  return { validate, validateBatch, searchProducts, suppliers, youtubeQuota: () => youtube.quota(now()) }
 }
 
 export type ValidationService = ReturnType<typeof createValidationService>

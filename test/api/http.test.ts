@@ -71,3 +71,18 @@ t.test('security headers: the JSON-API policy, identical on the hot path', async
   t.equal(health.headers['x-frame-options'], 'DENY')
   t.equal(health.headers['referrer-policy'], 'no-referrer')
 })
+
+t.test('readiness lists each dependency; it fails while draining', async (t) => {
+  const { app } = await buildTestApp(t)
+  const ready = await app.inject({ url: '/health/ready' })
+  t.equal(ready.statusCode, 200)
+  t.match(ready.json(), {
+    status: 'ready',
+    sandbox: true,
+    dependencies: { cache: { kind: 'memory', state: 'up' }, database: { kind: 'off', state: 'off' }, youtube: { quota: { searchesLeft: Number } } },
+  })
+  const broken = await buildTestApp(t, { env: { REDIS_URL: 'redis://127.0.0.1:1' } })
+  const degraded = await broken.app.inject({ url: '/health/ready' })
+  t.equal(degraded.statusCode, 200)
+  t.match(degraded.json(), { status: 'degraded', dependencies: { cache: { kind: 'redis', state: 'down' } } })
+})

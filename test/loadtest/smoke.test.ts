@@ -20,7 +20,7 @@ t.test('a one-second run of (b) and (e) measures both and writes the results', a
     log: (line) => lines.push(line),
   })
   const by = new Map(report.scenarios.map((s) => [s.id, s]))
-  t.same([...by.keys()], ['e', 'b', 'b-rate'])
+  t.same([...by.keys()], ['e', 'e-c10', 'b', 'b-c10'])
   for (const s of report.scenarios) {
     t.ok(s.requests > 0, `${s.id} answered requests`)
     t.equal(s.errors, 0, `${s.id} without errors`)
@@ -32,7 +32,7 @@ t.test('a one-second run of (b) and (e) measures both and writes the results', a
   t.ok(by.get('b')!.apiRssBytes! > 0)
   t.ok(lines.some((l) => /^\[b\] 1s /.test(l)), 'progress lines while it runs')
   const json = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8'))
-  t.equal(json.scenarios.length, 3)
+  t.equal(json.scenarios.length, 4)
   t.match(await readFile(join(outDir, 'latest.md'), 'utf8'), /\| b: cached GET, full stack \|/)
   t.match(await readFile(join(outDir, 'latency.svg'), 'utf8'), /^<svg /)
 })
