@@ -309,13 +309,15 @@ export function createValidationService(options: ServiceOptions) {
     }
     await Promise.all(
       ids.map(async (id, i) => {
-        const hit = cached[i]
-        if (hit) {
-          fromCache++
-          emit(id, (input) => ({ input, status: 'ok', validation: hit.v, cache: Date.now() < hit.f ? 'HIT' : 'STALE' }))
-          return
-        }
         try {
+          const hit = cached[i]
+          if (hit) {
+            fromCache++
+            // A stale entry goes through the single-product path: served at once, refreshed in the background.
+            const served = Date.now() < hit.f ? { validation: hit.v, cache: 'HIT' as const } : await validate({ productId: id, market })
+            emit(id, (input) => ({ input, status: 'ok', validation: served.validation, cache: served.cache }))
+            return
+          }
           const aeEntry = aeCached.get(id)!
           const ae = aeEntry.v
           if (ae.status !== 'ok') throw aliexpressFailure(ae)
