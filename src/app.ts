@@ -83,9 +83,13 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   const redis = config.redisUrl ? own(createRedisCommandClient(config.redisUrl, app.log)) : undefined
-  const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log) : createMemoryStore(Math.floor(config.cache.memoryMaxBytes * 0.75)))
+  const entryBytes = Math.floor(config.cache.memoryMaxBytes * 0.75)
+  const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log) : createMemoryStore(entryBytes))
+  // With Redis shared by every instance, a byte-bounded in-process layer sits in front of it.
+  const localStore = cacheStore.kind === 'redis' ? own(createMemoryStore(entryBytes)) : undefined
   const cache = createCache({
     store: cacheStore.keyv,
+    local: localStore?.keyv,
     staleGraceMs: config.cache.staleGraceMs,
     onRefreshError: (key, err) => app.log.warn({ key, err }, 'background refresh failed; serving stale'),
   })

@@ -51,6 +51,11 @@ export interface Cache {
 
 export interface CacheOptions {
   store: Keyv
+  /**
+   * A small in-process layer in front of a shared `store` (Redis): hits skip the network, and while
+   * Redis is down or hanging this layer keeps serving what this instance has seen.
+   */
+  local?: Keyv
   /** how long an entry may be served stale after its fresh TTL */
   staleGraceMs: number
   /** give up on a store read or write after this long and carry on as a miss */
@@ -60,7 +65,7 @@ export interface CacheOptions {
 }
 
 export function createCache(options: CacheOptions): Cache {
-  const { store, staleGraceMs } = options
+  const { store, local, staleGraceMs } = options
   const storeTimeoutMs = options.storeTimeoutMs ?? 150
   const now = options.now ?? Date.now
   const inflight = new Map<string, Promise<Entry<unknown>>>()
@@ -85,16 +90,25 @@ export function createCache(options: CacheOptions): Cache {
     }
   }
 
+  const isEntry = <T>(value: unknown): value is Entry<T> => !!value && typeof value === 'object' && 'v' in value
+
   async function peek<T>(key: string): Promise<Entry<T> | undefined> {
-    const entry = (await withDeadline(store.get(key))) as Entry<T> | undefined
-    return entry && typeof entry === 'object' && 'v' in entry ? entry : undefined
+    const near = local ? ((await local.get(key)) as unknown) : undefined
+    if (isEntry<T>(near) && now() < near.f) return near
+    const far = (await withDeadline(store.get(key))) as unknown
+    if (isEntry<T>(far)) {
+      if (local && far.s > now()) await local.set(key, far, far.s - now())
+      return far
+    }
+    // Redis has nothing (or did not answer): what this instance still holds, even stale, beats a miss.
+    return isEntry<T>(near) ? near : undefined
   }
 
   async function set<T>(key: string, loaded: Loaded<T>): Promise<Entry<T>> {
     const t = now()
     const entry: Entry<T> = { v: loaded.value, t, f: t + loaded.ttlMs, s: t + loaded.ttlMs + staleGraceMs }
-    // The store drops the entry itself once even the grace period is over.
-    await withDeadline(store.set(key, entry, loaded.ttlMs + staleGraceMs))
+    // The stores drop the entry themselves once even the grace period is over.
+    await Promise.all([local?.set(key, entry, loaded.ttlMs + staleGraceMs), withDeadline(store.set(key, entry, loaded.ttlMs + staleGraceMs))])
     return entry
   }
 
@@ -146,10 +160,10 @@ export function createCache(options: CacheOptions): Cache {
     peek,
     set,
     async delete(key) {
-      await withDeadline(store.delete(key))
+      await Promise.all([local?.delete(key), withDeadline(store.delete(key))])
     },
     async clear() {
-      await withDeadline(store.clear())
+      await Promise.all([local?.clear(), withDeadline(store.clear())])
     },
     counters: () => ({ ...counters }),
     async idle() {

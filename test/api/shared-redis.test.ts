@@ -21,10 +21,15 @@ t.test('two instances sharing one Redis: a miss on one is a hit on the other', {
   t.same(hit.json(), miss.json())
 })
 
-t.test('Redis down: validations still answer from the upstreams, no hang, no crash', async (t) => {
-  const { app } = await buildTestApp(t, { env: { REDIS_URL: 'redis://127.0.0.1:1' } })
+t.test('Redis down: answers come from the upstreams, then from the in-process layer; no hang, no crash', async (t) => {
+  const { app, sandbox } = await buildTestApp(t, { env: { REDIS_URL: 'redis://127.0.0.1:1' } })
   const started = Date.now()
-  const res = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('average', 901)}/validation` })
+  const payload = { product: sandboxIdOfKind('average', 901) }
+  const res = await app.inject({ method: 'POST', url: '/api/v1/validations', payload })
   t.equal(res.statusCode, 200, res.body)
   t.ok(Date.now() - started < 3000, `answered in ${Date.now() - started} ms`)
+  const calls = sandbox.totalCalls()
+  const again = await app.inject({ method: 'POST', url: '/api/v1/validations', payload })
+  t.equal(again.headers['x-cache'], 'HIT')
+  t.equal(sandbox.totalCalls(), calls, 'served by the in-process layer, no upstream call')
 })
