@@ -21,14 +21,24 @@ export interface PreparedBody {
 
 export type Encoding = 'identity' | 'gzip' | 'br'
 
+/**
+ * A copy in memory of its own. Small buffers from Buffer.from() share an 8 KiB pool slab, and zlib's
+ * sync output is a slice of a 16 KiB+ chunk: a cache of slices would hold many times its counted size.
+ */
+function exact(source: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(source.length)
+  source.copy(copy)
+  return copy
+}
+
 export function prepareBody(json: string, storedAt: number, freshUntil: number, staleUntil: number): PreparedBody {
-  const identity = Buffer.from(json)
+  const identity = exact(Buffer.from(json))
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27)
   return {
     identity,
     // Mid-level settings: these run once per entry, and the ratio gain of the maximum levels is small on 2 KB of JSON.
-    gzip: gzipSync(identity, { level: 6 }),
-    br: brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
+    gzip: exact(gzipSync(identity, { level: 6 })),
+    br: exact(brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } })),
     etags: { identity: `"${hash}"`, gzip: `"${hash}-gz"`, br: `"${hash}-br"` },
     lastModified: new Date(storedAt).toUTCString(),
     storedAt,
