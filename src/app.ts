@@ -8,9 +8,9 @@ import { createPreparedCache } from './cache/prepared.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import { type Config, secretsOf } from './config.ts'
 import errors from './plugins/errors.ts'
-import metricsPlugin, { createMetrics } from './plugins/metrics.ts'
+import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
-import security from './plugins/security.ts'
+import { helmetScope, presetSecurityHeaders } from './plugins/security.ts'
 import { setValidators } from './plugins/validators.ts'
 import healthRoutes from './routes/health.ts'
 import productRoutes from './routes/products.ts'
@@ -142,11 +142,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('writeBehind', writeBehind)
 
   setValidators(app)
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
   // JSON only: a text/plain body is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorSchema)
   app.addSchema(ValidationSchema)
-  await app.register(security)
   await app.register(cors, {
     // An exact list: never reflect an arbitrary origin.
     origin: config.corsOrigins,
@@ -158,11 +161,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis })
-  await app.register(metricsPlugin, { metrics, adminKey: config.adminApiKey })
+  await app.register(metricsPlugin, { metrics })
   await app.register(errors)
-  await app.register(healthRoutes)
-  await app.register(validationRoutes, { prefix: '/api/v1' })
-  await app.register(productRoutes, { prefix: '/api/v1' })
+  // Two scopes with the same security headers: @fastify/helmet for the ordinary routes, and its
+  // output precomputed for the cacheable product GETs, where helmet's per-request work was the
+  // largest cost measured (pitfalls.md). test/api/http.test.ts checks the headers are identical.
+  await app.register(async (hot) => {
+    presetSecurityHeaders(hot)
+    await hot.register(productRoutes, { prefix: '/api/v1' })
+  })
+  await app.register(async (ordinary) => {
+    await helmetScope(ordinary)
+    await ordinary.register(healthRoutes)
+    await ordinary.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
+    await ordinary.register(validationRoutes, { prefix: '/api/v1' })
+  })
 
   if (['info', 'debug', 'trace'].includes(config.logLevel)) {
     app.addHook('onResponse', async (request, reply) => {

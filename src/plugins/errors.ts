@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, type ErrorCode, errorBody } from '../errors.ts'
+import { precomputedSecurityHeaders } from './security.ts'
 
 // One error handler for the whole app: client mistakes pass through in the public shape, anything
 // else is logged with its context and answered without internals.
@@ -38,9 +39,12 @@ async function errors(app: FastifyInstance) {
     return reply.code(500).send(errorBody('INTERNAL', 'Internal error'))
   })
 
-  app.setNotFoundHandler(
-    { preHandler: app.rateLimit ? app.rateLimit() : undefined },
-    (request, reply) => reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  const securityHeaders = precomputedSecurityHeaders()
+  app.setNotFoundHandler({ preHandler: app.rateLimit ? app.rateLimit() : undefined }, (request, reply) =>
+    reply
+      .headers(securityHeaders)
+      .code(404)
+      .send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
   )
 }
 

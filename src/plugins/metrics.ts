@@ -45,7 +45,7 @@ function sameKey(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
-async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics; adminKey?: string }) {
+async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
   const { registry } = options.metrics
   const requests = new Histogram({
     name: 'dropforge_http_request_seconds',
@@ -94,13 +94,17 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics; 
     },
   })
 
+}
+
+/** GET /metrics in the Prometheus text format, for holders of the admin key. */
+export async function metricsRoute(app: FastifyInstance, options: { registry: Registry; adminKey?: string }) {
   app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
     if (!options.adminKey) return reply.code(403).send(errorBody('FORBIDDEN', 'Metrics are disabled: ADMIN_API_KEY is not set'))
     if (!sameKey(request.headers['x-admin-key'], options.adminKey)) {
       return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid x-admin-key header is required'))
     }
-    reply.header('content-type', registry.contentType).header('cache-control', 'no-store')
-    return registry.metrics()
+    reply.header('content-type', options.registry.contentType).header('cache-control', 'no-store')
+    return options.registry.metrics()
   })
 }
 

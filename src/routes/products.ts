@@ -5,12 +5,40 @@ import { AppError } from '../errors.ts'
 import { freshPrepared, preparedFor, sendPrepared, serverTiming } from '../http/replies.ts'
 import { errorResponses } from '../schemas/common.ts'
 import { HistoryQuerySchema, MarketOnlyQuerySchema, SearchQuerySchema, SearchResponseSchema, SuppliersResponseSchema } from '../schemas/products.ts'
-import { ProductParamsSchema } from '../schemas/validation.ts'
+import { ProductParamsSchema, ValidationQuerySchema } from '../schemas/validation.ts'
 import { normalizeTerms } from '../validation/keywords.ts'
 import { parseMarket } from '../validation/product-input.ts'
+import { SCORING_VERSION } from '../validation/score.ts'
 
+// The cacheable GETs: served from prepared bytes (src/http/replies.ts) and registered where
+// @fastify/helmet does not run (src/app.ts), with its headers precomputed instead.
 const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const grace = app.config.cache.staleGraceMs
+
+  app.get(
+    '/products/:productId/validation',
+    {
+      schema: {
+        summary: 'Validate one product, or serve its cached validation',
+        params: ProductParamsSchema,
+        querystring: ValidationQuerySchema,
+        response: { 200: Type.Ref('Validation'), 304: Type.Null(), ...errorResponses(400, 404, 429, 502, 503, 504) },
+      },
+      // The body is already compressed.
+      compress: false,
+    },
+    async (request, reply) => {
+      const { productId } = request.params
+      const { keywords } = request.query
+      const market = parseMarket(request.query.country, request.query.currency)
+      const key = cacheKeys.validation(SCORING_VERSION, productId, market, keywords && normalizeTerms(keywords))
+      const hot = freshPrepared(app.prepared, key)
+      if (hot) return sendPrepared(request, reply, hot, 'HIT', 'cache;desc=hit', grace)
+      const outcome = await app.service.validate({ productId, market, keywords })
+      const body = preparedFor(app.prepared, key, outcome.entry, () => JSON.stringify(outcome.validation))
+      return sendPrepared(request, reply, body, outcome.cache, serverTiming(outcome.timings), grace)
+    },
+  )
 
   app.get(
     '/products/search',

@@ -1,45 +1,13 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import { cacheKeys } from '../cache/keys.ts'
 import type { AppError } from '../errors.ts'
-import { freshPrepared, preparedFor, sendPrepared, serverTiming } from '../http/replies.ts'
+import { serverTiming } from '../http/replies.ts'
 import { errorResponses } from '../schemas/common.ts'
-import { BatchBodySchema, BatchResponseSchema, ProductParamsSchema, ValidationBodySchema, ValidationQuerySchema } from '../schemas/validation.ts'
-import { normalizeTerms } from '../validation/keywords.ts'
+import { BatchBodySchema, BatchResponseSchema, ValidationBodySchema } from '../schemas/validation.ts'
 import { parseMarket, parseProductInput } from '../validation/product-input.ts'
-import { SCORING_VERSION } from '../validation/score.ts'
 
 const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const grace = app.config.cache.staleGraceMs
-
-  app.get(
-    '/products/:productId/validation',
-    {
-      schema: {
-        summary: 'Validate one product, or serve its cached validation',
-        params: ProductParamsSchema,
-        querystring: ValidationQuerySchema,
-        response: { 200: Type.Ref('Validation'), 304: Type.Null(), ...errorResponses(400, 404, 429, 502, 503, 504) },
-      },
-      // The hot path: helmet's headers are precomputed and the body is already compressed.
-      helmet: false,
-      compress: false,
-    },
-    async (request, reply) => {
-      reply.headers(app.securityHeaders)
-      const { productId } = request.params
-      const { keywords } = request.query
-      const market = parseMarket(request.query.country, request.query.currency)
-      const key = cacheKeys.validation(SCORING_VERSION, productId, market, keywords && normalizeTerms(keywords))
-      const hot = freshPrepared(app.prepared, key)
-      if (hot) return sendPrepared(request, reply, hot, 'HIT', 'cache;desc=hit', grace)
-      const outcome = await app.service.validate({ productId, market, keywords })
-      const body = preparedFor(app.prepared, key, outcome.entry, () => JSON.stringify(outcome.validation))
-      return sendPrepared(request, reply, body, outcome.cache, serverTiming(outcome.timings), grace)
-    },
-  )
-
   app.post(
     '/validations',
     {

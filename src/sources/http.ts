@@ -98,7 +98,8 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const maxRetries = options.maxRetries ?? 2
   const backoffBaseMs = options.backoffBaseMs ?? 100
   const pool = new Pool(base.origin, {
-    connections: options.connections ?? 32,
+    // Enough for a batch of 50 to go out at once; each upstream's own rate limits bound us anyway.
+    connections: options.connections ?? 64,
     // Shorter than the usual 60 s server keep-alive so we never write to a socket the server is closing.
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 30_000,

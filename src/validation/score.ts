@@ -302,6 +302,16 @@ function gatesFor(ali: AliexpressProduct | undefined, fb: FacebookAdStats | unde
 // Reasons: one per part group that carries weight and has data, with the number behind it.
 
 const numberFormat = new Intl.NumberFormat('en-US')
+// Building an Intl formatter costs far more than using one; there are only a few currencies.
+const moneyFormats = new Map<string, Intl.NumberFormat>()
+function moneyFormat(currency: string): Intl.NumberFormat {
+  let format = moneyFormats.get(currency)
+  if (!format) {
+    format = new Intl.NumberFormat('en-US', { style: 'currency', currency })
+    moneyFormats.set(currency, format)
+  }
+  return format
+}
 const count = (n: number) => numberFormat.format(n)
 const round2 = (n: number) => Math.round(n * 100) / 100
 
@@ -383,7 +393,7 @@ function componentReasons(
     const price = inputs.margin.salePrice!
     const currency = (inputs.margin.currency ?? 'USD').toUpperCase()
     const usd = price / MARGIN_CURRENCY_SCALE[currency]!
-    const money = (n: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(n)
+    const money = (n: number) => moneyFormat(currency).format(n)
     const markup = `${money(price * 2.5)}-${money(price * 3)}`
     let why = `room for the usual 2.5-3x markup (${markup})`
     if (usd < 3) why = 'shipping and fees take much of a 2.5-3x markup'

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { precomputedSecurityHeaders } from '../../src/plugins/security.ts'
 import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
 import { buildTestApp } from '../helper.ts'
 
@@ -59,17 +60,28 @@ t.test('trusted proxy hops: the client address comes from X-Forwarded-For only t
   t.equal(b.statusCode, 200, 'two real clients behind our proxy are two clients')
 })
 
-t.test('security headers: the JSON-API policy, identical on the hot path', async (t) => {
+t.test('security headers: the JSON-API policy, the same from helmet and from the precomputed copy', async (t) => {
   const { app } = await buildTestApp(t)
-  const health = await app.inject({ url: '/health/live' })
+  const helmetRoute = await app.inject({ url: '/health/live' })
   const hot = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation` })
-  for (const name of ['content-security-policy', 'x-frame-options', 'x-content-type-options', 'strict-transport-security', 'referrer-policy']) {
-    t.ok(health.headers[name], `${name} present`)
-    t.equal(hot.headers[name], health.headers[name], `${name} same on the hot path`)
+  const search = await app.inject({ url: '/api/v1/products/search?q=posture%20corrector' })
+  const post = await app.inject({ method: 'POST', url: '/api/v1/validations', payload: { product: 'nope' } })
+  const notFound = await app.inject({ url: '/nothing/here' })
+  const names = Object.keys(precomputedSecurityHeaders())
+  t.same(names.sort(), ['content-security-policy', 'cross-origin-resource-policy', 'referrer-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options'])
+  for (const name of names) {
+    t.ok(helmetRoute.headers[name], `${name} set by @fastify/helmet`)
+    for (const [label, res] of [['hot GET', hot], ['search', search], ['POST 400', post], ['404', notFound]] as const) {
+      t.equal(res.headers[name], helmetRoute.headers[name], `${name} on ${label}`)
+    }
   }
-  t.equal(health.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
-  t.equal(health.headers['x-frame-options'], 'DENY')
-  t.equal(health.headers['referrer-policy'], 'no-referrer')
+  t.equal(helmetRoute.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
+  t.equal(helmetRoute.headers['x-frame-options'], 'DENY')
+  t.equal(helmetRoute.headers['referrer-policy'], 'no-referrer')
+  for (const pageOnly of ['x-xss-protection', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-powered-by']) {
+    t.notOk(hot.headers[pageOnly], `no ${pageOnly}`)
+    t.notOk(helmetRoute.headers[pageOnly], `no ${pageOnly}`)
+  }
 })
 
 t.test('readiness lists each dependency; it fails while draining', async (t) => {

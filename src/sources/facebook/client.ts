@@ -40,7 +40,9 @@ type NextStep = { kind: 'end' } | { kind: 'unreachable' } | { kind: 'follow'; re
 export function createFacebookClient(options: FacebookClientOptions): FacebookClient {
   const token = options.accessToken
   const secrets = token ? [token] : []
-  const pageLimit = options.pageLimit ?? 250
+  // Each page is a sequential round trip on the critical path; users report limit=1000 accepted (the
+  // documented maximum is unknown), so 500 halves the pages of the default 250 at little risk.
+  const pageLimit = options.pageLimit ?? 500
   const maxPages = options.maxPages ?? 4
   const clock = options.clock ?? Date.now
   const countries = options.adCountries.map((c) => c.trim().toUpperCase()).filter(Boolean)

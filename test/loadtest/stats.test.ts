@@ -1,0 +1,32 @@
+import t from 'tap'
+import { criticalPath, LatencyRecorder, summarize } from '../../loadtest/stats.ts'
+
+t.test('nearest-rank percentiles', async (t) => {
+  const values = Array.from({ length: 100 }, (_, i) => 100 - i)
+  const s = summarize(values)
+  t.match(s, { count: 100, p50: 50, p95: 95, p99: 99, max: 100, mean: 50.5 })
+  t.match(summarize([7]), { p50: 7, p99: 7, max: 7 })
+  t.match(summarize([]), { count: 0, p50: 0 })
+})
+
+t.test('the recorder keeps every sample past its initial capacity', async (t) => {
+  const recorder = new LatencyRecorder()
+  for (let i = 1; i <= 5000; i++) recorder.record(i)
+  t.equal(recorder.count, 5000)
+  t.match(recorder.summary(), { p50: 2500, p99: 4950, max: 5000 })
+})
+
+t.test('the critical path is AliExpress then the slower of Meta and two YouTube calls', async (t) => {
+  const flat = (latencyMs: number) => ({ latencyMs, jitterMs: 0 })
+  t.same(criticalPath({ aliexpress: flat(150), facebook: flat(250), youtube: flat(200) }), { nominalMs: 550, medianMs: 550 })
+  // Meta slower than both YouTube calls together
+  t.equal(criticalPath({ aliexpress: flat(100), facebook: flat(500), youtube: flat(100) }).nominalMs, 600)
+  const jittered = criticalPath({
+    aliexpress: { latencyMs: 150, jitterMs: 30 },
+    facebook: { latencyMs: 250, jitterMs: 50 },
+    youtube: { latencyMs: 200, jitterMs: 40 },
+  })
+  t.equal(jittered.nominalMs, 550)
+  // mean jitter is half of each range: 15 + 20 + 20
+  t.ok(Math.abs(jittered.medianMs - 605) < 3, `median ${jittered.medianMs}`)
+})
