@@ -387,10 +387,13 @@ function apiEnv(sandbox: Sandbox, options: SuiteOptions): Record<string, string>
   }
 }
 
+/** Keep in step with NODE_OPTIONS in the Dockerfile. */
+export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=384'
+
 async function startApi(sandbox: Sandbox, options: SuiteOptions, nodeArgs: string[] = []): Promise<Child> {
-  // LOADTEST_API_NODE_OPTIONS reaches the API child only (e.g. --max-old-space-size=256 to tell
-  // live memory from garbage V8 has not collected yet).
-  const extra = process.env.LOADTEST_API_NODE_OPTIONS?.split(/\s+/).filter(Boolean) ?? []
+  // The API runs with the heap cap production uses (Dockerfile NODE_OPTIONS); LOADTEST_API_NODE_OPTIONS
+  // replaces it for the API child only.
+  const extra = (process.env.LOADTEST_API_NODE_OPTIONS ?? PRODUCTION_NODE_OPTIONS).split(/\s+/).filter(Boolean)
   return spawnNode({ script: 'src/server.ts', port: await freePort(), env: apiEnv(sandbox, options), nodeArgs: [...extra, ...nodeArgs] })
 }
 

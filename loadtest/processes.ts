@@ -1,0 +1,104 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+// The processes the suite runs: the API and the bare Fastify baseline, each a child on its own
+// port so autocannon (in the driver) does not share their event loop. Every child is killed when
+// the driver exits, however it exits.
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+
+export interface Child {
+  url: string
+  pid: number
+  process: ChildProcess
+  /** the last lines the child wrote to stderr, for error messages */
+  stderrTail(): string
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited */
+  stop(graceMs?: number): Promise<void>
+}
+
+const running = new Set<ChildProcess>()
+
+function killAll() {
+  for (const child of running) child.kill('SIGKILL')
+}
+process.once('exit', killAll)
+
+/** A port nobody listens on right now: listen on 0, read the number, close. */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', resolve)
+  })
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+export interface SpawnOptions {
+  script: string
+  env: Record<string, string>
+  port: number
+  nodeArgs?: string[]
+  /** stop waiting for /health/live after this long */
+  startTimeoutMs?: number
+}
+
+export async function spawnNode(options: SpawnOptions): Promise<Child> {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  running.add(child)
+  const tail: string[] = []
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    tail.push(chunk)
+    if (tail.length > 20) tail.shift()
+  })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  void exited.then(() => running.delete(child))
+  const url = `http://127.0.0.1:${options.port}`
+  const handle: Child = {
+    url,
+    pid: child.pid ?? -1,
+    process: child,
+    stderrTail: () => tail.join(''),
+    async stop(graceMs = 10_000) {
+      if (child.exitCode !== null || child.signalCode !== null) return
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+  const deadline = Date.now() + (options.startTimeoutMs ?? 20_000)
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${options.script} exited with ${child.exitCode} before listening:\n${handle.stderrTail()}`)
+    try {
+      const res = await fetch(`${url}/health/live`)
+      await res.arrayBuffer()
+      if (res.ok) return handle
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await handle.stop(1_000)
+      throw new Error(`${options.script} did not answer /health/live within ${options.startTimeoutMs ?? 20_000} ms:\n${handle.stderrTail()}`)
+    }
+    await sleep(100)
+  }
+}
+
+/** Resident set size of a process in bytes (VmRSS, or VmHWM for the peak), from /proc (Linux). */
+export async function rssBytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8')
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(status)
+  if (!match) throw new Error(`no ${field} for ${pid}`)
+  return Number(match[1]) * 1024
+}
