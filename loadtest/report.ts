@@ -1,3 +1,4 @@
+import type { LoadOutcome } from './load.ts'
 import type { LatencySummary } from './stats.ts'
 
 // What one run of the suite measured, and the two renderings committed with it: a Markdown table
@@ -9,21 +10,12 @@ export interface UpstreamCalls {
   youtube: number
 }
 
-export interface ScenarioResult {
+/** One scenario's autocannon outcome (latency over every response, whatever its status) and what the suite adds. */
+export interface ScenarioResult extends Omit<LoadOutcome, 'statusCodes'> {
   id: string
   title: string
   /** connections, request count or duration, ids: enough to rerun it by hand */
   settings: string
-  requests: number
-  durationS: number
-  reqPerSec: number
-  /** over every response, whatever its status */
-  latency: LatencySummary
-  errors: number
-  timeouts: number
-  non2xx: number
-  /** X-Cache counts when they were taken */
-  xCache?: Record<string, number>
   /** HIT and STALE answers over all answers carrying X-Cache */
   hitRate?: number
   upstream?: UpstreamCalls
