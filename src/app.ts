@@ -150,9 +150,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorSchema)
   app.addSchema(ValidationSchema)
+  const allowedOrigins = new Set(config.corsOrigins)
   await app.register(cors, {
-    // An exact list: never reflect an arbitrary origin.
-    origin: config.corsOrigins,
+    // Exact membership in CORS_ORIGINS (never a reflected arbitrary origin), and nothing at all for
+    // requests without an Origin header: no grant headers on server-to-server answers.
+    origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
     credentials: true,
     methods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
     allowedHeaders: ['content-type', 'accept', 'if-none-match', 'x-request-id'],

@@ -23,6 +23,10 @@ t.test('CORS: an allowed origin gets its grant, preflight included; another orig
   t.match(allowed.headers['access-control-expose-headers'], /x-cache/)
   t.match(allowed.headers['cache-control'], /^private/, 'a per-origin grant is never stored by a shared cache')
 
+  const noOrigin = await app.inject({ url })
+  t.equal(noOrigin.headers['access-control-allow-origin'], undefined, 'no Origin, no grant headers')
+  t.equal(noOrigin.headers['access-control-allow-credentials'], undefined)
+
   for (const origin of ['https://evil.example', 'https://www.dropstackerpro.com.evil.example', 'null']) {
     const denied = await app.inject({ url, headers: { origin } })
     t.equal(denied.headers['access-control-allow-origin'], undefined, origin)
