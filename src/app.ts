@@ -198,7 +198,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 
 /** ioredis for the rate limiter and quota counters, set up to fail fast while Redis is away. */
 function createRedisCommandClient(url: string, log: FastifyBaseLogger) {
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, lazyConnect: false })
+  // commandTimeout bounds a Redis that accepts connections but never answers; the offline queue and
+  // retries would otherwise hold requests while it reconnects (pitfalls.md, fastify-rate-limit#84).
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, commandTimeout: 250 })
   let last = 0
   client.on('error', (err) => {
     if (Date.now() - last > 10_000) {

@@ -54,8 +54,19 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   })
-  app.addHook('onResponse', async (request, reply) => {
-    requests.observe({ method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode }, reply.elapsedTime / 1000)
+  // One bound child per (method, route, status): observing through it skips hashing the labels on
+  // every request. The set is small and bounded by the routes.
+  const series = new Map<string, ReturnType<typeof requests.labels>>()
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unknown'
+    const key = `${request.method} ${route} ${reply.statusCode}`
+    let child = series.get(key)
+    if (!child) {
+      child = requests.labels({ method: request.method, route, status: reply.statusCode })
+      series.set(key, child)
+    }
+    child.observe(reply.elapsedTime / 1000)
+    done()
   })
 
   new Gauge({

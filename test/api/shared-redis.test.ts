@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { createServer, type Socket } from 'node:net'
 import t from 'tap'
 import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
 import { buildTestApp, startTestSandbox } from '../helper.ts'
@@ -32,4 +34,25 @@ t.test('Redis down: answers come from the upstreams, then from the in-process la
   const again = await app.inject({ method: 'POST', url: '/api/v1/validations', payload })
   t.equal(again.headers['x-cache'], 'HIT')
   t.equal(sandbox.totalCalls(), calls, 'served by the in-process layer, no upstream call')
+})
+
+t.test('Redis hanging (accepts, never answers): requests still answer within seconds', async (t) => {
+  const sockets = new Set<Socket>()
+  const hung = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('data', () => {})
+  })
+  hung.listen(0, '127.0.0.1')
+  await once(hung, 'listening')
+  t.teardown(() => {
+    hung.close()
+    for (const s of sockets) s.destroy()
+  })
+  const { app } = await buildTestApp(t, { env: { REDIS_URL: `redis://127.0.0.1:${(hung.address() as { port: number }).port}` } })
+  for (const product of [sandboxIdOfKind('strong', 902), sandboxIdOfKind('weak', 903)]) {
+    const started = Date.now()
+    const res = await app.inject({ method: 'POST', url: '/api/v1/validations', payload: { product } })
+    t.equal(res.statusCode, 200, res.body)
+    t.ok(Date.now() - started < 4_000, `answered in ${Date.now() - started} ms`)
+  }
 })
