@@ -146,6 +146,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     reply.header('x-request-id', request.id)
     done()
   })
+  // One log line per request (Fastify's own two are off in serverOptions).
+  if (['info', 'debug', 'trace'].includes(config.logLevel)) {
+    app.addHook('onResponse', async (request, reply) => {
+      request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request')
+    })
+  }
   // JSON only: a text/plain body is a 415, not a string to validate.
   app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorSchema)
@@ -178,12 +184,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     await ordinary.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
     await ordinary.register(validationRoutes, { prefix: '/api/v1' })
   })
-
-  if (['info', 'debug', 'trace'].includes(config.logLevel)) {
-    app.addHook('onResponse', async (request, reply) => {
-      request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request')
-    })
-  }
 
   app.addHook('onClose', async () => {
     await cache.idle()

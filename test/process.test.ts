@@ -52,6 +52,7 @@ t.test('no credential in any log line, even at trace level with failing upstream
   await once(child, 'exit')
   const logs = output()
   t.match(logs, /"upstream call"/, 'upstream calls were logged')
+  t.match(logs, /"url":"\/api\/v1\/products\/\d+\/validation".*"msg":"request"/, 'one line per request, validation routes included')
   t.match(logs, /SANDBOX MODE/)
   for (const secret of [SANDBOX_CREDENTIALS.aliexpress.appSecret, SANDBOX_CREDENTIALS.facebook.accessToken, SANDBOX_CREDENTIALS.youtube.apiKey]) {
     t.notOk(logs.includes(secret), 'secret absent from logs')
