@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, type ErrorCode, errorBody } from '../errors.ts'
-import { precomputedSecurityHeaders } from './security.ts'
+import { SECURITY_HEADERS } from './security.ts'
 
 // One error handler for the whole app: client mistakes pass through in the public shape, anything
 // else is logged with its context and answered without internals.
@@ -39,10 +39,9 @@ async function errors(app: FastifyInstance) {
     return reply.code(500).send(errorBody('INTERNAL', 'Internal error'))
   })
 
-  const securityHeaders = precomputedSecurityHeaders()
   app.setNotFoundHandler({ preHandler: app.rateLimit ? app.rateLimit() : undefined }, (request, reply) =>
     reply
-      .headers(securityHeaders)
+      .headers(SECURITY_HEADERS)
       .code(404)
       .send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
   )

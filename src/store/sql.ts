@@ -44,6 +44,11 @@ LIMIT 1`
 const HISTORY_COLUMNS = `country, currency, validated_at, expires_at, verdict, scoring_version,
   payload -> 'score' AS score, (payload ->> 'confidence')::float8 AS confidence`
 
+// $1 product id, $2 country or null, $3 currency or null: shared by both history queries.
+const PRODUCT_MARKET_FILTER = `product_id = $1
+  AND ($2::bpchar IS NULL OR country = $2)
+  AND ($3::bpchar IS NULL OR currency = $3)`
+
 /**
  * $1 product id, $2 country or null, $3 currency or null, $4 before or null, $5 limit. The null tests
  * fold away at planning: unnamed statements are planned with their parameter values.
@@ -51,9 +56,7 @@ const HISTORY_COLUMNS = `country, currency, validated_at, expires_at, verdict, s
 export const HISTORY_SQL = `
 SELECT ${HISTORY_COLUMNS}
 FROM validations
-WHERE product_id = $1
-  AND ($2::bpchar IS NULL OR country = $2)
-  AND ($3::bpchar IS NULL OR currency = $3)
+WHERE ${PRODUCT_MARKET_FILTER}
   AND ($4::timestamptz IS NULL OR validated_at < $4)
 ORDER BY validated_at DESC, country DESC, currency DESC
 LIMIT $5`
@@ -62,9 +65,7 @@ LIMIT $5`
 export const HISTORY_TIED_SQL = `
 SELECT ${HISTORY_COLUMNS}
 FROM validations
-WHERE product_id = $1
-  AND ($2::bpchar IS NULL OR country = $2)
-  AND ($3::bpchar IS NULL OR currency = $3)
+WHERE ${PRODUCT_MARKET_FILTER}
   AND validated_at = $4
 ORDER BY country DESC, currency DESC`
 
