@@ -1,5 +1,4 @@
 import compress from '@fastify/compress'
-import cors from '@fastify/cors'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { Redis } from 'ioredis'
@@ -7,10 +6,12 @@ import { createCache } from './cache/cache.ts'
 import { createPreparedCache } from './cache/prepared.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import { type Config, secretsOf } from './config.ts'
+import corsPlugin, { corsGrants } from './plugins/cors.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
-import { helmetScope, presetSecurityHeaders } from './plugins/security.ts'
+import { echoRequestId, presetHotHeaders } from './plugins/preset-headers.ts'
+import { helmetScope } from './plugins/security.ts'
 import { setValidators } from './plugins/validators.ts'
 import healthRoutes from './routes/health.ts'
 import productRoutes from './routes/products.ts'
@@ -142,10 +143,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('writeBehind', writeBehind)
 
   setValidators(app)
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id)
-    done()
-  })
   // One log line per request (Fastify's own two are off in serverOptions).
   if (['info', 'debug', 'trace'].includes(config.logLevel)) {
     app.addHook('onResponse', async (request, reply) => {
@@ -156,30 +153,23 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.removeContentTypeParser('text/plain')
   app.addSchema(ErrorSchema)
   app.addSchema(ValidationSchema)
-  const allowedOrigins = new Set(config.corsOrigins)
-  await app.register(cors, {
-    // Exact membership in CORS_ORIGINS (never a reflected arbitrary origin), and nothing at all for
-    // requests without an Origin header: no grant headers on server-to-server answers.
-    origin: (origin, callback) => callback(null, origin !== undefined && allowedOrigins.has(origin)),
-    credentials: true,
-    methods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
-    allowedHeaders: ['content-type', 'accept', 'if-none-match', 'x-request-id'],
-    exposedHeaders: ['x-cache', 'server-timing', 'etag', 'retry-after', 'x-request-id'],
-    maxAge: 600,
-  })
+  // First, so that every route after it (the CORS preflight route too) gets its metrics hook.
+  await app.register(metricsPlugin, { metrics })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis })
-  await app.register(metricsPlugin, { metrics })
-  await app.register(errors)
-  // Two scopes with the same security headers: @fastify/helmet for the ordinary routes, and its
-  // output precomputed for the cacheable product GETs, where helmet's per-request work was the
-  // largest cost measured (pitfalls.md). test/api/http.test.ts checks the headers are identical.
+  const grants = corsGrants(config.corsOrigins)
+  await app.register(errors, { corsGrants: grants })
+  // Two scopes with the same security and CORS headers: @fastify/helmet and @fastify/cors for the
+  // ordinary routes, their output precomputed for the cacheable product GETs, where their per-request
+  // work was the largest cost measured (pitfalls.md). test/api/http.test.ts checks they are identical.
   await app.register(async (hot) => {
-    presetSecurityHeaders(hot)
+    presetHotHeaders(hot, grants)
     await hot.register(productRoutes, { prefix: '/api/v1' })
   })
   await app.register(async (ordinary) => {
+    echoRequestId(ordinary)
     await helmetScope(ordinary)
+    await ordinary.register(corsPlugin, { origins: config.corsOrigins })
     await ordinary.register(healthRoutes)
     await ordinary.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
     await ordinary.register(validationRoutes, { prefix: '/api/v1' })

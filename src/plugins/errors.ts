@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError, type ErrorCode, errorBody } from '../errors.ts'
-import { SECURITY_HEADERS } from './security.ts'
+import type { CorsGrants } from './cors.ts'
+import { presetHeaders } from './preset-headers.ts'
 
 // One error handler for the whole app: client mistakes pass through in the public shape, anything
 // else is logged with its context and answered without internals.
@@ -14,7 +15,8 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_REQUEST',
 }
 
-async function errors(app: FastifyInstance) {
+async function errors(app: FastifyInstance, options: { corsGrants: CorsGrants }) {
+  const setPresetHeaders = presetHeaders(options.corsGrants)
   app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
     if (error instanceof AppError) {
       if (error.statusCode >= 500) request.log.warn({ code: error.code, msg: error.message }, 'upstream failure answered')
@@ -39,12 +41,14 @@ async function errors(app: FastifyInstance) {
     return reply.code(500).send(errorBody('INTERNAL', 'Internal error'))
   })
 
-  app.setNotFoundHandler({ preHandler: app.rateLimit ? app.rateLimit() : undefined }, (request, reply) =>
-    reply
-      .headers(SECURITY_HEADERS)
-      .code(404)
-      .send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  )
+  // Fastify applies any lifecycle hook given here to the not-found route, though its types name only
+  // preValidation and preHandler; test/api/metrics.test.ts checks that 404s are counted.
+  const notFoundHooks = { preHandler: app.rateLimit ? app.rateLimit() : undefined, onResponse: app.notFoundMetrics }
+  // Outside the helmet and @fastify/cors scope: the same headers, precomputed.
+  app.setNotFoundHandler(notFoundHooks as Pick<typeof notFoundHooks, 'preHandler'>, (request, reply) => {
+    setPresetHeaders(request, reply)
+    return reply.code(404).send(errorBody('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`))
+  })
 }
 
-export default fp(errors, { name: 'errors', dependencies: ['rate-limit'] })
+export default fp(errors, { name: 'errors', dependencies: ['rate-limit', 'metrics'] })

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { errorBody } from '../errors.ts'
@@ -45,29 +45,91 @@ function sameKey(given: unknown, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b)
 }
 
+const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
+
+interface RequestSeries {
+  labels: { method: string; route: string; status: number }
+  /** per bucket, not cumulative; the last slot is +Inf */
+  counts: Float64Array
+  sum: number
+  count: number
+}
+
+/**
+ * The request-latency histogram, counted in plain arrays and turned into prom-client's exposition only
+ * when /metrics is scraped. prom-client's own observe() validates and hashes the labels on every call,
+ * which showed up on the cached GET; this keeps the same output for a bucket search and three adds.
+ */
+export class RequestHistogram {
+  readonly name = 'dropforge_http_request_seconds'
+  readonly help = 'HTTP requests by route and status'
+  readonly type = 'histogram'
+  readonly aggregator = 'sum'
+  readonly #series: RequestSeries[] = []
+
+  series(method: string, route: string, status: number): RequestSeries {
+    const series = { labels: { method, route, status }, counts: new Float64Array(REQUEST_BUCKETS.length + 1), sum: 0, count: 0 }
+    this.#series.push(series)
+    return series
+  }
+
+  observe(series: RequestSeries, seconds: number) {
+    let i = 0
+    while (i < REQUEST_BUCKETS.length && seconds > REQUEST_BUCKETS[i]!) i++
+    series.counts[i]!++
+    series.sum += seconds
+    series.count++
+  }
+
+  /** What prom-client's Registry reads from a metric (the shape of its Histogram.get()). */
+  get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = []
+    for (const { labels, counts, sum, count } of this.#series) {
+      let cumulative = 0
+      REQUEST_BUCKETS.forEach((le, i) => {
+        cumulative += counts[i]!
+        values.push({ labels: { ...labels, le }, value: cumulative, metricName: `${this.name}_bucket` })
+      })
+      values.push({ labels: { ...labels, le: '+Inf' }, value: count, metricName: `${this.name}_bucket` })
+      values.push({ labels, value: sum, metricName: `${this.name}_sum` })
+      values.push({ labels, value: count, metricName: `${this.name}_count` })
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+
+  reset() {
+    for (const series of this.#series) {
+      series.counts.fill(0)
+      series.sum = 0
+      series.count = 0
+    }
+  }
+}
+
 async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
   const { registry } = options.metrics
-  const requests = new Histogram({
-    name: 'dropforge_http_request_seconds',
-    help: 'HTTP requests by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  })
-  // One bound child per (method, route, status): observing through it skips hashing the labels on
-  // every request. The set is small and bounded by the routes.
-  const series = new Map<string, ReturnType<typeof requests.labels>>()
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unknown'
-    const key = `${request.method} ${route} ${reply.statusCode}`
-    let child = series.get(key)
-    if (!child) {
-      child = requests.labels({ method: request.method, route, status: reply.statusCode })
-      series.set(key, child)
+  const requests = new RequestHistogram()
+  registry.registerMetric(requests as unknown as Histogram)
+  // One onResponse hook per route, holding its own series by status: nothing is looked up per request
+  // but the status (request.routeOptions would build an object on every call).
+  const observer = (route: string, method?: string): onResponseHookHandler => {
+    const byStatus = new Map<number | string, RequestSeries>()
+    return (request, reply, done) => {
+      const key = method ? reply.statusCode : `${request.method} ${reply.statusCode}`
+      let series = byStatus.get(key)
+      if (!series) {
+        series = requests.series(method ?? request.method, route, reply.statusCode)
+        byStatus.set(key, series)
+      }
+      requests.observe(series, reply.elapsedTime / 1000)
+      done()
     }
-    child.observe(reply.elapsedTime / 1000)
-    done()
+  }
+  app.addHook('onRoute', (route) => {
+    const hook = observer(route.url, typeof route.method === 'string' ? route.method : undefined)
+    route.onResponse = route.onResponse ? [route.onResponse].flat().concat(hook) : hook
   })
+  app.decorate('notFoundMetrics', observer('unknown'))
 
   new Gauge({
     name: 'dropforge_cache_events',
@@ -120,3 +182,10 @@ export async function metricsRoute(app: FastifyInstance, options: { registry: Re
 }
 
 export default fp(metricsPlugin, { name: 'metrics' })
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the onResponse hook that counts answers of the not-found handler */
+    notFoundMetrics?: onResponseHookHandler
+  }
+}

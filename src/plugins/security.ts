@@ -38,21 +38,10 @@ export function precomputedSecurityHeaders(): Record<string, string> {
   return headers
 }
 
-/** Computed once per process; shared by the hot routes and the not-found answer. */
+/** Computed once per process. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(precomputedSecurityHeaders())
 
 /** @fastify/helmet for the routes registered in this scope. */
 export async function helmetScope(app: FastifyInstance) {
   await app.register(helmetPlugin, HELMET_OPTIONS)
-}
-
-/**
- * The same headers, precomputed, for every route registered in `scope` (the hot cacheable GETs): one
- * object merge per request and none of helmet's per-request work.
- */
-export function presetSecurityHeaders(scope: FastifyInstance) {
-  scope.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(SECURITY_HEADERS)
-    done()
-  })
 }

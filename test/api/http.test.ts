@@ -23,6 +23,23 @@ t.test('CORS: an allowed origin gets its grant, preflight included; another orig
   t.match(allowed.headers['access-control-expose-headers'], /x-cache/)
   t.match(allowed.headers['cache-control'], /^private/, 'a per-origin grant is never stored by a shared cache')
 
+  // The hot routes send a precomputed grant instead of running @fastify/cors: the same headers.
+  const ordinary = await app.inject({ url: '/health/live', headers: { origin: ALLOWED } })
+  for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers']) {
+    t.ok(ordinary.headers[name], `${name} from @fastify/cors`)
+    t.equal(allowed.headers[name], ordinary.headers[name], `${name}: the precomputed grant is identical`)
+  }
+  const hotError = await app.inject({ url: '/api/v1/products/not-a-product/validation', headers: { origin: ALLOWED } })
+  t.equal(hotError.statusCode, 400)
+  t.equal(hotError.headers['access-control-allow-origin'], ALLOWED, 'an error on a hot route carries the grant too')
+  t.equal(hotError.headers.vary, ordinary.headers.vary, 'and the same Vary as @fastify/cors')
+  const missing = await app.inject({ url: '/nothing/here', headers: { origin: ALLOWED } })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.headers['access-control-allow-origin'], ALLOWED, 'so does a 404, so the browser can read it')
+  const hotPreflight = await app.inject({ method: 'OPTIONS', url, headers: { origin: ALLOWED, 'access-control-request-method': 'GET' } })
+  t.equal(hotPreflight.statusCode, 204, 'preflight for a hot route')
+  t.equal(hotPreflight.headers['access-control-allow-origin'], ALLOWED)
+
   const noOrigin = await app.inject({ url })
   t.equal(noOrigin.headers['access-control-allow-origin'], undefined, 'no Origin, no grant headers')
   t.equal(noOrigin.headers['access-control-allow-credentials'], undefined)
@@ -78,6 +95,13 @@ t.test('security headers: the JSON-API policy, the same from helmet and from the
     for (const [label, res] of [['hot GET', hot], ['search', search], ['POST 400', post], ['404', notFound]] as const) {
       t.equal(res.headers[name], helmetRoute.headers[name], `${name} on ${label}`)
     }
+  }
+  for (const [label, res] of [['helmet route', helmetRoute], ['hot GET', hot], ['search', search], ['POST 400', post], ['404', notFound]] as const) {
+    t.match(res.headers['x-request-id'], /^req-/, `x-request-id on ${label}`)
+  }
+  for (const url of ['/health/live', `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation`, '/nothing/here']) {
+    const traced = await app.inject({ url, headers: { 'x-request-id': 'trace-abc-123' } })
+    t.equal(traced.headers['x-request-id'], 'trace-abc-123', `a caller's request id is echoed on ${url}`)
   }
   t.equal(helmetRoute.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
   t.equal(helmetRoute.headers['x-frame-options'], 'DENY')
