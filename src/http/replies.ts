@@ -22,24 +22,42 @@ export function serverTiming(timings: readonly Timing[]): string {
  * - An answer to a cross-origin request carries a grant for that one origin, and some CDNs ignore
  *   Vary: it is private, so no shared cache can hand one origin's grant to another.
  */
-export function cachingHeaders(request: FastifyRequest, freshUntil: number, graceMs: number, now = Date.now()): Record<string, string> {
-  const fresh = Math.max(0, Math.floor((freshUntil - now) / 1000))
-  const grace = Math.floor(graceMs / 1000)
-  const browser = Math.min(60, fresh)
-  if (request.headers.origin || request.headers.authorization || request.headers['x-admin-key']) {
-    return { 'cache-control': `private, max-age=${browser}, stale-while-revalidate=60`, vary: 'Origin, Accept-Encoding' }
+export function cachingHeaders(request: FastifyRequest, body: Pick<PreparedBody, 'freshUntil'>, graceMs: number, now = Date.now()): Readonly<Record<string, string>> {
+  const fresh = Math.max(0, Math.floor((body.freshUntil - now) / 1000))
+  // The headers change only when `fresh` ticks down, once a second: built then, reused until.
+  let policy = policies.get(body)
+  if (policy?.fresh !== fresh) {
+    policy = policyFor(fresh, Math.floor(graceMs / 1000))
+    policies.set(body, policy)
   }
+  return request.headers.origin || request.headers.authorization || request.headers['x-admin-key'] ? policy.personal : policy.shared
+}
+
+interface Policy {
+  fresh: number
+  shared: Readonly<Record<string, string>>
+  personal: Readonly<Record<string, string>>
+}
+
+const policies = new WeakMap<object, Policy>()
+
+function policyFor(fresh: number, grace: number): Policy {
+  const browser = Math.min(60, fresh)
   return {
-    'cache-control': `public, max-age=${browser}, s-maxage=${fresh}, stale-while-revalidate=60, stale-if-error=${grace}`,
-    'cdn-cache-control': `max-age=${fresh}, stale-while-revalidate=${grace}, stale-if-error=${grace}`,
-    vary: 'Origin, Accept-Encoding',
+    fresh,
+    shared: Object.freeze({
+      'cache-control': `public, max-age=${browser}, s-maxage=${fresh}, stale-while-revalidate=60, stale-if-error=${grace}`,
+      'cdn-cache-control': `max-age=${fresh}, stale-while-revalidate=${grace}, stale-if-error=${grace}`,
+      vary: 'Origin, Accept-Encoding',
+    }),
+    personal: Object.freeze({ 'cache-control': `private, max-age=${browser}, stale-while-revalidate=60`, vary: 'Origin, Accept-Encoding' }),
   }
 }
 
 /** Sends prepared bytes: no serialization or compression here, a 304 when the client has them. */
 export function sendPrepared(request: FastifyRequest, reply: FastifyReply, body: PreparedBody, xCache: XCache, timing: string, graceMs: number) {
   const encoding = negotiateEncoding(request.headers['accept-encoding'])
-  reply.headers(cachingHeaders(request, body.freshUntil, graceMs))
+  reply.headers(cachingHeaders(request, body, graceMs))
   reply.header('x-cache', xCache)
   reply.header('server-timing', timing)
   reply.header('last-modified', body.lastModified)
@@ -48,6 +66,11 @@ export function sendPrepared(request: FastifyRequest, reply: FastifyReply, body:
   reply.header('content-type', 'application/json; charset=utf-8')
   if (encoding !== 'identity') reply.header('content-encoding', encoding)
   return reply.send(body[encoding])
+}
+
+/** A fresh prepared answer from this process's memory. */
+export function sendHit(request: FastifyRequest, reply: FastifyReply, body: PreparedBody, graceMs: number) {
+  return sendPrepared(request, reply, body, 'HIT', 'cache;desc=hit', graceMs)
 }
 
 /** The prepared bytes of a cache entry: made once per stored entry, then reused by every request. */

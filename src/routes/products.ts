@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { cacheKeys } from '../cache/keys.ts'
 import { AppError } from '../errors.ts'
-import { freshPrepared, preparedFor, sendPrepared, serverTiming } from '../http/replies.ts'
+import { freshPrepared, preparedFor, sendHit, sendPrepared, serverTiming } from '../http/replies.ts'
 import { errorResponses } from '../schemas/common.ts'
 import { HistoryQuerySchema, MarketOnlyQuerySchema, SearchQuerySchema, SearchResponseSchema, SuppliersResponseSchema } from '../schemas/products.ts'
 import { ProductParamsSchema, ValidationQuerySchema } from '../schemas/validation.ts'
@@ -11,7 +11,8 @@ import { parseMarket } from '../validation/product-input.ts'
 import { SCORING_VERSION } from '../validation/score.ts'
 
 // The cacheable GETs: served from prepared bytes (src/http/replies.ts) and registered where
-// @fastify/helmet does not run (src/app.ts), with its headers precomputed instead.
+// @fastify/helmet and @fastify/cors do not run (src/app.ts), with their headers precomputed instead.
+// A fresh prepared answer is sent synchronously: no promise on the hot path.
 const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const grace = app.config.cache.staleGraceMs
 
@@ -24,19 +25,24 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: ValidationQuerySchema,
         response: { 200: Type.Ref('Validation'), 304: Type.Null(), ...errorResponses(400, 404, 429, 502, 503, 504) },
       },
-      // The body is already compressed.
+      // The body is already compressed, and a GET has none to decompress (no preParsing hook).
       compress: false,
+      decompress: false,
     },
-    async (request, reply) => {
+    (request, reply) => {
       const { productId } = request.params
       const { keywords } = request.query
       const market = parseMarket(request.query.country, request.query.currency)
       const key = cacheKeys.validation(SCORING_VERSION, productId, market, keywords && normalizeTerms(keywords))
       const hot = freshPrepared(app.prepared, key)
-      if (hot) return sendPrepared(request, reply, hot, 'HIT', 'cache;desc=hit', grace)
-      const outcome = await app.service.validate({ productId, market, keywords })
-      const body = preparedFor(app.prepared, key, outcome.entry, () => JSON.stringify(outcome.validation))
-      return sendPrepared(request, reply, body, outcome.cache, serverTiming(outcome.timings), grace)
+      if (hot) {
+        sendHit(request, reply, hot, grace)
+        return
+      }
+      return app.service.validate({ productId, market, keywords }).then((outcome) => {
+        const body = preparedFor(app.prepared, key, outcome.entry, () => JSON.stringify(outcome.validation))
+        sendPrepared(request, reply, body, outcome.cache, serverTiming(outcome.timings), grace)
+      })
     },
   )
 
@@ -49,18 +55,23 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SearchResponseSchema, 304: Type.Null(), ...errorResponses(400, 429, 502, 503, 504) },
       },
       compress: false,
+      decompress: false,
     },
-    async (request, reply) => {
+    (request, reply) => {
       const { q, page, pageSize, sort } = request.query
       const market = parseMarket(request.query.country, request.query.currency)
       const key = cacheKeys.search(normalizeTerms(q), page, pageSize, sort, market)
       const hot = freshPrepared(app.prepared, key)
-      if (hot) return sendPrepared(request, reply, hot, 'HIT', 'cache;desc=hit', grace)
-      const { page: result, cache, entry } = await app.service.searchProducts({ keywords: q, page, pageSize, sort }, market)
-      const body = preparedFor(app.prepared, key, entry, () =>
-        JSON.stringify({ query: normalizeTerms(q), page: result.page, pageSize: result.pageSize, totalResults: result.totalResults, products: result.products }),
-      )
-      return sendPrepared(request, reply, body, cache, cache === 'MISS' ? 'aliexpress' : `cache;desc=${cache.toLowerCase()}`, grace)
+      if (hot) {
+        sendHit(request, reply, hot, grace)
+        return
+      }
+      return app.service.searchProducts({ keywords: q, page, pageSize, sort }, market).then(({ page: result, cache, entry }) => {
+        const body = preparedFor(app.prepared, key, entry, () =>
+          JSON.stringify({ query: normalizeTerms(q), page: result.page, pageSize: result.pageSize, totalResults: result.totalResults, products: result.products }),
+        )
+        sendPrepared(request, reply, body, cache, cache === 'MISS' ? 'aliexpress' : `cache;desc=${cache.toLowerCase()}`, grace)
+      })
     },
   )
 
@@ -74,15 +85,20 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: SuppliersResponseSchema, 304: Type.Null(), ...errorResponses(400, 404, 429, 502, 503, 504) },
       },
       compress: false,
+      decompress: false,
     },
-    async (request, reply) => {
+    (request, reply) => {
       const market = parseMarket(request.query.country, request.query.currency)
       const key = cacheKeys.suppliers(request.params.productId, market)
       const hot = freshPrepared(app.prepared, key)
-      if (hot) return sendPrepared(request, reply, hot, 'HIT', 'cache;desc=hit', grace)
-      const { answer, cache, entry, timings } = await app.service.suppliers(request.params.productId, market)
-      const body = preparedFor(app.prepared, key, entry, () => JSON.stringify(answer))
-      return sendPrepared(request, reply, body, cache, serverTiming(timings) || `cache;desc=${cache.toLowerCase()}`, grace)
+      if (hot) {
+        sendHit(request, reply, hot, grace)
+        return
+      }
+      return app.service.suppliers(request.params.productId, market).then(({ answer, cache, entry, timings }) => {
+        const body = preparedFor(app.prepared, key, entry, () => JSON.stringify(answer))
+        sendPrepared(request, reply, body, cache, serverTiming(timings) || `cache;desc=${cache.toLowerCase()}`, grace)
+      })
     },
   )
 
