@@ -21,11 +21,22 @@ export interface StoreLogger {
 
 const NAMESPACE = 'df'
 
+/** lru-cache's per-entry slots and map entry, and V8's string headers */
+const ENTRY_OVERHEAD_BYTES = 96
+
+/**
+ * What V8 holds for a string: one byte a character when every character is Latin-1, two otherwise.
+ * Counting an ASCII JSON string at two bytes a character (as this did before) let the cache hold only
+ * half of CACHE_MEMORY_MAX_BYTES. Non-ASCII Latin-1 counts double here: an overcount, never an under.
+ */
+export function stringBytes(s: string): number {
+  return Buffer.byteLength(s, 'utf8') === s.length ? s.length : s.length * 2
+}
+
 export function createMemoryStore(maxBytes: number): CacheStoreHandle {
   const lru = new LRUCache<string, string>({
     maxSize: maxBytes,
-    // UTF-16 string length * 2 approximates what V8 holds for a JSON string, plus the key.
-    sizeCalculation: (value, key) => (value.length + key.length) * 2 + 64,
+    sizeCalculation: (value, key) => stringBytes(value) + stringBytes(key) + ENTRY_OVERHEAD_BYTES,
   })
   // Keyv passes the TTL to a store's set() as a bare number; lru-cache wants an options object (and
   // throws on a number, which Keyv would swallow). Keyv keeps its own expiry, so the LRU needs none.

@@ -97,6 +97,15 @@ t.test('memory store stays within its byte bound (LRU eviction)', async (t) => {
   t.notOk(await cache.peek('key-0'), 'oldest evicted')
 })
 
+t.test('memory store counts the bytes V8 holds: one per ASCII character, two per character otherwise', async (t) => {
+  const ascii = createMemoryStore(1 << 20)
+  await ascii.keyv.set('k', 'a'.repeat(10_000))
+  const wide = createMemoryStore(1 << 20)
+  await wide.keyv.set('k', '€'.repeat(10_000))
+  t.ok(ascii.size()! >= 10_000 && ascii.size()! < 10_400, `ASCII: ${ascii.size()} bytes for 10,000 characters`)
+  t.ok(wide.size()! >= 20_000 && wide.size()! < 20_400, `non-Latin-1: ${wide.size()} bytes for 10,000 characters`)
+})
+
 t.test('Redis down: the cache answers as a miss at once and never throws', async (t) => {
   const probe = createServer()
   probe.listen(0, '127.0.0.1')
