@@ -102,3 +102,14 @@ export async function rssBytes(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'):
   if (!match) throw new Error(`no ${field} for ${pid}`)
   return Number(match[1]) * 1024
 }
+
+/**
+ * CPU time a process has used, user plus system, in ms, from /proc (Linux; USER_HZ is 100 there).
+ * Per request it shows what the server spends whether or not it was the bottleneck of the run.
+ */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  // Fields after the command name, which is in parentheses and may hold spaces: utime is the 12th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 10
+}

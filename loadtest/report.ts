@@ -22,6 +22,22 @@ export interface ScenarioResult extends Omit<LoadOutcome, 'statusCodes'> {
   ratioToBaseline?: number
   /** resident set of the API child right after the scenario */
   apiRssBytes?: number
+  /** CPU time of the server under test (API or baseline child) per answered request, in µs */
+  serverCpuUsPerRequest?: number
+  /** that server's CPU time over wall time: 1.0 is one core fully used, so the server was the bottleneck */
+  serverBusy?: number
+  /** the same for this process (autocannon, and the sandboxes when they answer): near 1.0 the load generator was */
+  driverBusy?: number
+}
+
+/** The API's own account of its memory after the fill (its /metrics) */
+export interface MemoryBreakdown {
+  heapTotalBytes: number
+  heapUsedBytes: number
+  /** memory V8 knows of outside its heap: Buffers (the prepared bodies), zlib, and the like */
+  externalBytes: number
+  cacheEntriesBytes: number
+  cachePreparedBytes: number
 }
 
 export interface Check {
@@ -48,7 +64,16 @@ export interface SuiteReport {
   target: { url: string; mode: 'child' | 'external'; persistence: string; cacheMemoryMaxBytes?: number; sandboxLatencyMs?: UpstreamCalls }
   scenarios: ScenarioResult[]
   checks: Check[]
-  memory?: { products: number; fillSeconds: number; startupRssBytes: number; beforeFillRssBytes: number; afterFillRssBytes: number; peakRssBytes: number; cacheMemoryMaxBytes: number }
+  memory?: {
+    products: number
+    fillSeconds: number
+    startupRssBytes: number
+    beforeFillRssBytes: number
+    afterFillRssBytes: number
+    peakRssBytes: number
+    cacheMemoryMaxBytes: number
+    breakdown: MemoryBreakdown
+  }
   batches?: { sequentialMs: number[]; concurrentMs: number[]; concurrency: number; size: number; failedItems: number }
   uncached?: { p50Ms: number; criticalNominalMs: number; criticalMedianMs: number }
   profile?: { file: string; durationS: number; reqPerSec: number; top: ProfileEntry[] }
@@ -62,13 +87,13 @@ const mib = (bytes: number) => `${(bytes / 1_048_576).toFixed(1)} MiB`
 
 export function scenarioTable(scenarios: readonly ScenarioResult[]): string {
   const rows = [
-    '| scenario | settings | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors (timeouts) | non-2xx | hit rate | upstream calls AE / FB / YT | ratio to baseline | API RSS after |',
-    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|',
+    '| scenario | settings | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors (timeouts) | non-2xx | hit rate | upstream calls AE / FB / YT | ratio to baseline | server CPU µs/req | server / generator busy | API RSS after |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|--:|--:|--:|--:|',
   ]
   for (const s of scenarios) {
     const upstream = s.upstream ? `${int.format(s.upstream.aliexpress)} / ${int.format(s.upstream.facebook)} / ${int.format(s.upstream.youtube)}` : '—'
     rows.push(
-      `| ${s.id}: ${s.title} | ${s.settings} | ${int.format(s.requests)} | ${int.format(s.reqPerSec)} | ${ms(s.latency.p50)} | ${ms(s.latency.p95)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${s.errors} (${s.timeouts}) | ${s.non2xx} | ${pct(s.hitRate)} | ${upstream} | ${s.ratioToBaseline === undefined ? '—' : s.ratioToBaseline.toFixed(2)} | ${s.apiRssBytes === undefined ? '—' : mib(s.apiRssBytes)} |`,
+      `| ${s.id}: ${s.title} | ${s.settings} | ${int.format(s.requests)} | ${int.format(s.reqPerSec)} | ${ms(s.latency.p50)} | ${ms(s.latency.p95)} | ${ms(s.latency.p99)} | ${ms(s.latency.max)} | ${s.errors} (${s.timeouts}) | ${s.non2xx} | ${pct(s.hitRate)} | ${upstream} | ${s.ratioToBaseline === undefined ? '—' : s.ratioToBaseline.toFixed(2)} | ${s.serverCpuUsPerRequest === undefined ? '—' : s.serverCpuUsPerRequest.toFixed(1)} | ${s.serverBusy === undefined ? '—' : s.serverBusy.toFixed(2)} / ${s.driverBusy === undefined ? '—' : s.driverBusy.toFixed(2)} | ${s.apiRssBytes === undefined ? '—' : mib(s.apiRssBytes)} |`,
     )
   }
   return rows.join('\n')
@@ -126,6 +151,10 @@ export function markdownReport(report: SuiteReport): string {
       '',
       `RSS right after start-up ${mib(mem.startupRssBytes)}; before the fill ${mib(mem.beforeFillRssBytes)}; after caching ${int.format(mem.products)} distinct products (${mem.fillSeconds.toFixed(0)} s) ${mib(mem.afterFillRssBytes)} (peak ${mib(mem.peakRssBytes)}); ` +
         `bound CACHE_MEMORY_MAX_BYTES + start-up RSS = ${mib(mem.cacheMemoryMaxBytes + mem.startupRssBytes)}.`,
+      '',
+      `After the fill, from the API's /metrics: V8 heap ${mib(mem.breakdown.heapTotalBytes)} reserved, ${mib(mem.breakdown.heapUsedBytes)} in use; ` +
+        `external (Buffers and the like) ${mib(mem.breakdown.externalBytes)}; the caches count ${mib(mem.breakdown.cacheEntriesBytes)} of entries and ${mib(mem.breakdown.cachePreparedBytes)} of prepared bodies ` +
+        `against a bound of ${mib(mem.cacheMemoryMaxBytes)}. The rest of the RSS is code, native libraries and allocator slack.`,
     )
   }
   if (report.profile) {

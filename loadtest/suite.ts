@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -6,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Behaviour } from '../src/sandbox/behaviour.ts'
 import { type Sandbox, startSandbox } from '../src/sandbox/index.ts'
 import { type LoadOptions, runLoad } from './load.ts'
-import { type Child, freePort, ROOT, rssBytes, spawnNode } from './processes.ts'
+import { type Child, cpuMs, freePort, ROOT, rssBytes, spawnNode } from './processes.ts'
 import { type CpuProfile, topSelfTime } from './profile.ts'
-import { type Check, latencySvg, markdownReport, type ScenarioResult, type SuiteReport, type UpstreamCalls } from './report.ts'
+import { type Check, latencySvg, type MemoryBreakdown, markdownReport, type ScenarioResult, type SuiteReport, type UpstreamCalls } from './report.ts'
 import { criticalPath, summarize } from './stats.ts'
 import { chunks, ID_RANGES, ids, pool, postBatch, validationPath, warm } from './traffic.ts'
 import { idealHitRate, zipfSampler } from './zipf.ts'
@@ -117,6 +118,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
       log(`API child pid ${child.pid} at ${child.url}, RSS after start-up ${(startupRss / 1_048_576).toFixed(1)} MiB`)
     }
     const baseUrl = report.target.url
+    // The servers whose CPU time each scenario reads: the API child and the baseline.
+    const serverPids = new Map<string, number>(apiChild ? [[apiChild.url, apiChild.pid]] : [])
     const upstream = (): UpstreamCalls | undefined =>
       sandbox && { aliexpress: sandbox.aliexpress.totalCalls(), facebook: sandbox.facebook.totalCalls(), youtube: sandbox.youtube.totalCalls() }
     const since = (before: UpstreamCalls | undefined): UpstreamCalls | undefined => {
@@ -126,7 +129,14 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
     const measure = async (id: string, title: string, settings: string, load: Omit<LoadOptions, 'label' | 'log'>): Promise<ScenarioResult> => {
       log(`--- ${id}: ${title} (${settings})`)
       const before = upstream()
+      const serverPid = serverPids.get(load.baseUrl)
+      const serverCpuBefore = serverPid === undefined ? undefined : await cpuMs(serverPid)
+      const driverCpuBefore = process.cpuUsage()
+      const wallStarted = performance.now()
       const outcome = await runLoad({ ...load, label: id, log })
+      const wallMs = performance.now() - wallStarted
+      const driverCpu = process.cpuUsage(driverCpuBefore)
+      const serverCpu = serverPid === undefined || serverCpuBefore === undefined ? undefined : (await cpuMs(serverPid)) - serverCpuBefore
       const xCache = outcome.xCache
       const answered = xCache ? Object.entries(xCache).reduce((sum, [k, v]) => (k === 'none' ? sum : sum + v), 0) : 0
       const result: ScenarioResult = {
@@ -142,6 +152,8 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
         non2xx: outcome.non2xx,
         ...(xCache ? { xCache, hitRate: answered > 0 ? ((xCache.HIT ?? 0) + (xCache.STALE ?? 0)) / answered : 0 } : {}),
         ...(before ? { upstream: since(before) } : {}),
+        driverBusy: (driverCpu.user + driverCpu.system) / 1000 / wallMs,
+        ...(serverCpu === undefined ? {} : { serverBusy: serverCpu / wallMs, serverCpuUsPerRequest: (serverCpu * 1000) / Math.max(1, outcome.requests) }),
       }
       if (apiChild && load.baseUrl === apiChild.url) result.apiRssBytes = await rssBytes(apiChild.pid)
       if (outcome.non2xx > 0) log(`${id}: status codes ${JSON.stringify(outcome.statusCodes)}`)
@@ -212,6 +224,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
       await writeFile(bodyFile, body)
       cleanups.push(() => rm(bodyFile, { force: true }))
       const baseline = await spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), env: { BASELINE_BODY_FILE: bodyFile } })
+      serverPids.set(baseline.url, baseline.pid)
       try {
         await measure('e', 'baseline: bare Fastify, same bytes', `c=${B_CONNECTIONS}, p=1, ${options.durationS} s, ${body.length} B body`, {
           baseUrl: baseline.url,
@@ -338,6 +351,16 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
       const b = report.scenarios.find((s) => s.id === base)
       if (a && b) a.ratioToBaseline = a.reqPerSec / b.reqPerSec
     }
+    const b = report.scenarios.find((s) => s.id === 'b')
+    const e = report.scenarios.find((s) => s.id === 'e')
+    if (b?.serverCpuUsPerRequest && e?.serverCpuUsPerRequest && b.serverBusy !== undefined && e.serverBusy !== undefined) {
+      // Throughput is set by whichever of server and load generator saturates first; CPU per request is not.
+      report.notes.push(
+        `Cached GET: the API used ${b.serverCpuUsPerRequest.toFixed(1)} µs of CPU per request, the bare baseline ${e.serverCpuUsPerRequest.toFixed(1)} µs (ratio ${(e.serverCpuUsPerRequest / b.serverCpuUsPerRequest).toFixed(2)}). ` +
+          `Busy (cores): API ${b.serverBusy.toFixed(2)} with the load generator at ${b.driverBusy?.toFixed(2)}; baseline ${e.serverBusy.toFixed(2)} with the load generator at ${e.driverBusy?.toFixed(2)}. ` +
+          `A load generator near 1.0 was the bottleneck of that run, so its req/s understates the server's capacity.`,
+      )
+    }
     report.checks = checks(report, size)
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => log(`cleanup failed: ${String(err)}`))
@@ -378,6 +401,8 @@ function apiEnv(sandbox: Sandbox, options: SuiteOptions): Record<string, string>
     YOUTUBE_API_URL: sandbox.youtube.url,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    // For the memory breakdown, read from /metrics.
+    ADMIN_API_KEY: ADMIN_KEY,
     // High enough never to answer 429, low-level enough that the plugin still runs on every request.
     RATE_LIMIT_MAX: '1000000000',
     YOUTUBE_SEARCH_DAILY_LIMIT: '1000000',
@@ -386,6 +411,8 @@ function apiEnv(sandbox: Sandbox, options: SuiteOptions): Record<string, string>
     ...(options.databaseUrl ? { PERSISTENCE: 'on', DATABASE_URL: options.databaseUrl } : { PERSISTENCE: 'off' }),
   }
 }
+
+const ADMIN_KEY = randomBytes(24).toString('base64url')
 
 /** Keep in step with NODE_OPTIONS in the Dockerfile. */
 export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=384'
@@ -435,9 +462,29 @@ async function fillCache(
   await sleep(2_000)
   const afterFillRssBytes = await rssBytes(api.pid)
   const peakRssBytes = await rssBytes(api.pid, 'VmHWM')
+  const breakdown = await memoryBreakdown(baseUrl)
   log(`[d-memory] ${products} products in ${fillSeconds.toFixed(0)} s (${failed} failed); RSS ${(afterFillRssBytes / 1_048_576).toFixed(1)} MiB`)
   if (failed > 0) throw new Error(`the cache fill had ${failed} failed items`)
-  return { products, fillSeconds, startupRssBytes, beforeFillRssBytes, afterFillRssBytes, peakRssBytes, cacheMemoryMaxBytes }
+  return { products, fillSeconds, startupRssBytes, beforeFillRssBytes, afterFillRssBytes, peakRssBytes, cacheMemoryMaxBytes, breakdown }
+}
+
+/** Where the API's memory is, from its own /metrics: V8 heap, memory outside it, and what the caches count. */
+async function memoryBreakdown(baseUrl: string): Promise<MemoryBreakdown> {
+  const res = await fetch(`${baseUrl}/metrics`, { headers: { 'x-admin-key': ADMIN_KEY } })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`/metrics answered ${res.status}`)
+  const value = (series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+    if (!line) throw new Error(`/metrics has no ${series}`)
+    return Number(line.slice(series.length + 1))
+  }
+  return {
+    heapTotalBytes: value('nodejs_heap_size_total_bytes'),
+    heapUsedBytes: value('nodejs_heap_size_used_bytes'),
+    externalBytes: value('nodejs_external_memory_bytes'),
+    cacheEntriesBytes: value('dropforge_cache_bytes{layer="entries"}'),
+    cachePreparedBytes: value('dropforge_cache_bytes{layer="prepared"}'),
+  }
 }
 
 /** A separate API child under `--cpu-prof`, warmed, then loaded like (b). */

@@ -17,12 +17,19 @@ const scenario = (id: string, p50: number, p95: number, p99: number, extra: Part
 
 t.test('the table has one row per scenario with its figures', async (t) => {
   const table = scenarioTable([
-    scenario('b', 1.5, 3, 9, { ratioToBaseline: 0.91, hitRate: 0.5, upstream: { aliexpress: 1, facebook: 2, youtube: 3 } }),
+    scenario('b', 1.5, 3, 9, {
+      ratioToBaseline: 0.91,
+      hitRate: 0.5,
+      upstream: { aliexpress: 1, facebook: 2, youtube: 3 },
+      serverCpuUsPerRequest: 61.25,
+      serverBusy: 0.98,
+      driverBusy: 0.7,
+    }),
     scenario('u', 612, 900, 1300),
   ])
   const rows = table.split('\n')
   t.equal(rows.length, 4)
-  t.match(rows[2], /^\| b: title of b \| c=100 \| 1,234 \| 1,234 \| 1\.50 \| 3\.00 \| 9\.00 \| 10\.0 \| 0 \(0\) \| 2 \| 50\.0% \| 1 \/ 2 \/ 3 \| 0\.91 \| — \|$/)
+  t.match(rows[2], /^\| b: title of b \| c=100 \| 1,234 \| 1,234 \| 1\.50 \| 3\.00 \| 9\.00 \| 10\.0 \| 0 \(0\) \| 2 \| 50\.0% \| 1 \/ 2 \/ 3 \| 0\.91 \| 61\.3 \| 0\.98 \/ 0\.70 \| — \|$/)
   t.match(rows[3], /\| 612 \| 900 \| 1300 \|/)
 })
 

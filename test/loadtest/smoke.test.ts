@@ -30,6 +30,14 @@ t.test('a one-second run of (b) and (e) measures both and writes the results', a
   t.ok(by.get('b')!.ratioToBaseline! > 0)
   t.same(by.get('b')!.upstream, { aliexpress: 0, facebook: 0, youtube: 0 }, 'cached GETs never reach an upstream')
   t.ok(by.get('b')!.apiRssBytes! > 0)
+  for (const id of ['b', 'e']) {
+    t.ok(by.get(id)!.serverCpuUsPerRequest! > 0, `${id}: the server's CPU per request`)
+    t.ok(by.get(id)!.serverBusy! > 0 && by.get(id)!.driverBusy! > 0, `${id}: how busy server and load generator were`)
+  }
+  t.ok(
+    report.notes.some((n) => n.startsWith('Cached GET: the API used')),
+    'the CPU comparison is stated',
+  )
   t.ok(lines.some((l) => /^\[b\] 1s /.test(l)), 'progress lines while it runs')
   const json = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8'))
   t.equal(json.scenarios.length, 4)
