@@ -19,6 +19,8 @@ export interface LoadOptions {
   countXCache?: boolean
   /** per request, seconds */
   timeoutS?: number
+  /** requests per second across all connections (autocannon sends each second's share in bursts) */
+  overallRate?: number
   log: (line: string) => void
 }
 
@@ -56,6 +58,7 @@ export function runLoad(options: LoadOptions): Promise<LoadOutcome> {
     timeout: options.timeoutS ?? 10,
     ...(options.amount ? { amount: options.amount } : { duration: options.durationS ?? 10 }),
     headers: options.headers,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
     requests: [
       {
         method: options.method ?? 'GET',

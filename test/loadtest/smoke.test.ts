@@ -20,7 +20,7 @@ t.test('a one-second run of (b) and (e) measures both and writes the results', a
     log: (line) => lines.push(line),
   })
   const by = new Map(report.scenarios.map((s) => [s.id, s]))
-  t.same([...by.keys()], ['e', 'e-c10', 'b', 'b-c10'])
+  t.same([...by.keys()], ['e', 'e-c10', 'e-rate', 'b', 'b-rate', 'b-c10'])
   for (const s of report.scenarios) {
     t.ok(s.requests > 0, `${s.id} answered requests`)
     t.equal(s.errors, 0, `${s.id} without errors`)
@@ -30,7 +30,8 @@ t.test('a one-second run of (b) and (e) measures both and writes the results', a
   t.ok(by.get('b')!.ratioToBaseline! > 0)
   t.same(by.get('b')!.upstream, { aliexpress: 0, facebook: 0, youtube: 0 }, 'cached GETs never reach an upstream')
   t.ok(by.get('b')!.apiRssBytes! > 0)
-  for (const id of ['b', 'e']) {
+  t.ok(by.get('b-rate')!.ratioToBaseline! > 0, 'the fixed-rate pair is compared too')
+  for (const id of ['b', 'e', 'b-rate', 'e-rate']) {
     t.ok(by.get(id)!.serverCpuUsPerRequest! > 0, `${id}: the server's CPU per request`)
     t.ok(by.get(id)!.serverBusy! > 0 && by.get(id)!.driverBusy! > 0, `${id}: how busy server and load generator were`)
   }
@@ -40,7 +41,7 @@ t.test('a one-second run of (b) and (e) measures both and writes the results', a
   )
   t.ok(lines.some((l) => /^\[b\] 1s /.test(l)), 'progress lines while it runs')
   const json = JSON.parse(await readFile(join(outDir, 'latest.json'), 'utf8'))
-  t.equal(json.scenarios.length, 4)
+  t.equal(json.scenarios.length, 6)
   t.match(await readFile(join(outDir, 'latest.md'), 'utf8'), /\| b: cached GET, full stack \|/)
   t.match(await readFile(join(outDir, 'latency.svg'), 'utf8'), /^<svg /)
 })
