@@ -397,7 +397,7 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
  * which the client pauses Meta and validations come back degraded with a 60 s TTL) or YouTube's
  * daily search limit.
  */
-async function startLoadSandbox(): Promise<Sandbox> {
+export async function startLoadSandbox(): Promise<Sandbox> {
   return startSandbox({ facebookAppCallBudget: 1_000_000_000, youtubeSearchDailyLimit: 1_000_000_000 })
 }
 
@@ -411,7 +411,8 @@ function revision(): string {
   }
 }
 
-function apiEnv(sandbox: Sandbox, options: SuiteOptions): Record<string, string> {
+/** The environment of an API child in production mode against these sandbox upstreams, quotas out of the way. */
+export function sandboxApiEnv(sandbox: Sandbox): Record<string, string> {
   return {
     SANDBOX: 'true',
     // The AliExpress sandbox's url already ends in its /sync gateway path.
@@ -420,12 +421,18 @@ function apiEnv(sandbox: Sandbox, options: SuiteOptions): Record<string, string>
     YOUTUBE_API_URL: sandbox.youtube.url,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
-    // For the memory breakdown, read from /metrics.
-    ADMIN_API_KEY: ADMIN_KEY,
     // High enough never to answer 429, low-level enough that the plugin still runs on every request.
     RATE_LIMIT_MAX: '1000000000',
     YOUTUBE_SEARCH_DAILY_LIMIT: '1000000',
     YOUTUBE_DAILY_QUOTA: '100000000',
+  }
+}
+
+function apiEnv(sandbox: Sandbox, options: SuiteOptions): Record<string, string> {
+  return {
+    ...sandboxApiEnv(sandbox),
+    // For the memory breakdown, read from /metrics.
+    ADMIN_API_KEY: ADMIN_KEY,
     CACHE_MEMORY_MAX_BYTES: String(options.cacheMemoryMaxBytes),
     ...(options.databaseUrl ? { PERSISTENCE: 'on', DATABASE_URL: options.databaseUrl } : { PERSISTENCE: 'off' }),
   }

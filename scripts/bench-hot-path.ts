@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { runLoad } from '../loadtest/load.ts'
+import { type Child, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/processes.ts'
+import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
+
+// npm run bench:hot-path [-- --against=<git ref>] [--rate=5000] [--rounds=8] [--seconds=3]
+//
+// CPU per cached GET: this tree, optionally another revision (checked out in a temporary git
+// worktree), and bare Fastify serving the same bytes, all running at once as children and loaded
+// in turn, round after round, at a fixed rate none of them saturates. On shared cores throughput
+// swings by ±30% between runs; interleaved rounds and CPU time per request (from /proc) do not.
+
+const { values } = parseArgs({
+  options: {
+    against: { type: 'string' },
+    rate: { type: 'string', default: '5000' },
+    rounds: { type: 'string', default: '8' },
+    seconds: { type: 'string', default: '3' },
+  },
+})
+const rate = Number(values.rate)
+const rounds = Number(values.rounds)
+const seconds = Number(values.seconds)
+for (const [name, v] of [['rate', rate], ['rounds', rounds], ['seconds', seconds]] as const) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`)
+}
+
+interface Target {
+  name: string
+  child: Child
+  cpuUsPerRequest: number[]
+}
+
+const sandbox = await startLoadSandbox()
+// Warming only: the upstreams' latency is not what is measured.
+for (const s of [sandbox.aliexpress, sandbox.facebook, sandbox.youtube]) s.setBehaviour({ latencyMs: 1, jitterMs: 0 })
+const cleanups: (() => Promise<unknown>)[] = [() => sandbox.close()]
+const targets: Target[] = []
+const products = ids(ID_RANGES.warm, 1000)
+const paths = products.map(validationPath)
+
+async function startApi(name: string, root: string) {
+  const child = await spawnNode({
+    script: join(root, 'src/server.ts'),
+    port: await freePort(),
+    nodeArgs: PRODUCTION_NODE_OPTIONS.split(' '),
+    env: { ...sandboxApiEnv(sandbox), PERSISTENCE: 'off' },
+  })
+  cleanups.push(() => child.stop())
+  await warm(child.url, products)
+  targets.push({ name, child, cpuUsPerRequest: [] })
+}
+
+try {
+  await startApi('this tree', ROOT)
+  if (values.against) {
+    const dir = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
+    execFileSync('git', ['worktree', 'add', '--detach', dir, values.against], { cwd: ROOT, stdio: 'ignore' })
+    cleanups.push(async () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' }))
+    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    await startApi(values.against, dir)
+  }
+  const first = await fetch(`${targets[0]!.child.url}${paths[0]}`)
+  const bodyFile = join(tmpdir(), `dropforge-bench-body-${process.pid}.json`)
+  await writeFile(bodyFile, Buffer.from(await first.arrayBuffer()))
+  cleanups.push(() => rm(bodyFile, { force: true }))
+  const baseline = await spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), env: { BASELINE_BODY_FILE: bodyFile } })
+  cleanups.push(() => baseline.stop())
+  targets.unshift({ name: 'bare Fastify', child: baseline, cpuUsPerRequest: [] })
+
+  for (let round = 1; round <= rounds; round++) {
+    for (const target of targets) {
+      let i = 0
+      const before = await cpuMs(target.child.pid)
+      const outcome = await runLoad({
+        label: target.name,
+        log: () => {},
+        baseUrl: target.child.url,
+        connections: 100,
+        durationS: seconds,
+        overallRate: rate,
+        nextPath: () => paths[i++ % paths.length]!,
+      })
+      if (outcome.errors + outcome.non2xx > 0) throw new Error(`${target.name}: ${outcome.errors} errors, ${outcome.non2xx} non-2xx`)
+      target.cpuUsPerRequest.push((((await cpuMs(target.child.pid)) - before) * 1000) / outcome.requests)
+    }
+    process.stderr.write(`round ${round}/${rounds}: ${targets.map((t) => `${t.name} ${t.cpuUsPerRequest.at(-1)!.toFixed(1)} µs`).join(', ')}\n`)
+  }
+  const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const bare = targets[0]!
+  console.log(`CPU per cached GET at ${rate} req/s, median of ${rounds} interleaved rounds of ${seconds} s (Node ${process.version}):`)
+  for (const target of targets) {
+    // Each round's ratio to the baseline of the same round, then the median: drift cancels out.
+    const ratios = target.cpuUsPerRequest.map((us, r) => bare.cpuUsPerRequest[r]! / us)
+    console.log(`  ${target.name.padEnd(14)} ${median(target.cpuUsPerRequest).toFixed(1).padStart(6)} µs   bare/this ${median(ratios).toFixed(2)}`)
+  }
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`cleanup failed: ${String(err)}\n`))
+}
+process.exit(0)
