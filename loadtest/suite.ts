@@ -458,7 +458,7 @@ function apiNodeOptions(): string[] {
 }
 
 /** Keep in step with NODE_OPTIONS in the Dockerfile. */
-export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=384'
+export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=16'
 
 async function startApi(sandbox: Sandbox, options: SuiteOptions, nodeArgs: string[] = []): Promise<Child> {
   // The API runs with the heap cap production uses (Dockerfile NODE_OPTIONS); LOADTEST_API_NODE_OPTIONS
