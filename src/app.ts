@@ -160,8 +160,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const grants = corsGrants(config.corsOrigins)
   await app.register(errors, { corsGrants: grants })
   // Two scopes with the same security and CORS headers: @fastify/helmet and @fastify/cors for the
-  // ordinary routes, their output precomputed for the cacheable product GETs, where their per-request
-  // work was the largest cost measured (pitfalls.md). test/api/http.test.ts checks they are identical.
+  // ordinary routes, their output precomputed for the cacheable product GETs (src/plugins/preset-headers.ts).
+  // test/api/http.test.ts checks they are identical.
   await app.register(async (hot) => {
     presetHotHeaders(hot, grants)
     await hot.register(productRoutes, { prefix: '/api/v1' })

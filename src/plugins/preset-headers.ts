@@ -3,9 +3,10 @@ import type { CorsGrants } from './cors.ts'
 import { SECURITY_HEADERS } from './security.ts'
 
 // The headers every answer carries (request id, security headers, CORS grant), set without running
-// @fastify/helmet or @fastify/cors: for the hot cacheable GETs, where those plugins' per-request work
-// was the largest cost measured, and for the not-found answer. test/api/http.test.ts checks that the
-// result is identical to what the plugins write on the ordinary routes.
+// @fastify/helmet or @fastify/cors: for the hot cacheable GETs, where helmet's per-request work cost
+// ~45% of throughput (pitfalls.md) and @fastify/cors's showed in the profile, and for the not-found
+// answer. test/api/http.test.ts checks that the result is identical to what the plugins write on the
+// ordinary routes.
 
 /**
  * The security headers precomputed by helmet at start-up and, for an allowed Origin, its precomputed
