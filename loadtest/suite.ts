@@ -269,9 +269,10 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
       })
       // Closed-loop latency at 100 connections is connections / throughput (Little's law): mostly
       // queueing on this machine. Ten connections show what one request costs when it barely queues.
-      // (autocannon's fixed-rate mode sends each second's budget in one burst, so it is no help here.)
-      // At a rate below both servers' capacity neither they nor the load generator saturate: the
-      // CPU each spends per request is the fairest comparison with the baseline on shared cores.
+      // (autocannon's fixed-rate mode sends each second's budget in one burst, so it is no help for
+      // latency.) It is for cost: at a rate below both servers' capacity neither they nor the load
+      // generator saturate, and the CPU each spends per request is the fairest comparison with the
+      // baseline on shared cores.
       await measure('b-rate', 'cached GET, full stack, fixed rate', `c=${B_CONNECTIONS}, ${size.fixedRate} req/s, ${options.durationS} s`, {
         baseUrl,
         connections: B_CONNECTIONS,
