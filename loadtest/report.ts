@@ -132,7 +132,7 @@ export function markdownReport(report: SuiteReport): string {
       '',
       '## Uncached latency against the upstream critical path',
       '',
-      `p50 ${ms(u.p50Ms)} ms; critical path AliExpress + max(Meta, YouTube search + videos) = ${ms(u.criticalNominalMs)} ms nominal, ` +
+      `p50 ${ms(u.p50Ms)} ms; critical path with caller keywords max(AliExpress, Meta, YouTube search + videos) = ${ms(u.criticalNominalMs)} ms nominal, ` +
         `${ms(u.criticalMedianMs)} ms median with jitter; overhead ${ms(u.p50Ms - u.criticalNominalMs)} ms over nominal, ${ms(u.p50Ms - u.criticalMedianMs)} ms over the median.`,
     )
   }

@@ -60,14 +60,15 @@ export interface CriticalPath {
 }
 
 /**
- * One uncached validation waits for AliExpress first (its title gives the search terms), then for
- * the slower of Meta (one page) and YouTube, which is two calls in a row (search.list, videos.list).
+ * One uncached validation with the caller's keywords asks all three sources at once, so it waits for
+ * the slowest of AliExpress, Meta (one page) and YouTube, which is two calls in a row (search.list,
+ * then videos.list). Without keywords, Meta and YouTube wait for the AliExpress title instead.
  */
 export function criticalPath(up: { aliexpress: UpstreamLatency; facebook: UpstreamLatency; youtube: UpstreamLatency }, draws = 20_001): CriticalPath {
-  const nominalMs = up.aliexpress.latencyMs + Math.max(up.facebook.latencyMs, 2 * up.youtube.latencyMs)
+  const nominalMs = Math.max(up.aliexpress.latencyMs, up.facebook.latencyMs, 2 * up.youtube.latencyMs)
   const random = seeded('critical-path')
   const one = (u: UpstreamLatency) => u.latencyMs + random.next() * u.jitterMs
   const samples = new Float64Array(draws)
-  for (let i = 0; i < draws; i++) samples[i] = one(up.aliexpress) + Math.max(one(up.facebook), one(up.youtube) + one(up.youtube))
+  for (let i = 0; i < draws; i++) samples[i] = Math.max(one(up.aliexpress), one(up.facebook), one(up.youtube) + one(up.youtube))
   return { nominalMs, medianMs: summarize(samples).p50 }
 }

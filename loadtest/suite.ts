@@ -184,8 +184,9 @@ export async function runSuite(options: SuiteOptions): Promise<SuiteReport> {
 
     if (options.groups.has('a')) {
       // Uncached latency at low concurrency: each request a product nobody asked for yet, with its
-      // own search words, so it waits for the whole upstream chain (Meta and YouTube answers are
-      // cached by search words, and derived words repeat across products) but not for a queue.
+      // own search words (Meta and YouTube answers are cached by search words, and derived words
+      // repeat across products), so it waits for all three upstreams but not for a queue. Caller
+      // keywords let the three start at once; derived words would add AliExpress in front.
       const probe = ids(ID_RANGES.uncachedLatency, size.probeRequests + 10)
       const probePath = (id: string, i: number) => `${validationPath(id)}?keywords=${encodeURIComponent(`led lamp probe${i}`)}`
       await pool(probe.slice(0, 10), 10, async (id, i) => (await fetch(`${baseUrl}${probePath(id, i)}`)).arrayBuffer())

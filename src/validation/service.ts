@@ -158,15 +158,24 @@ export function createValidationService(options: ServiceOptions) {
     )
   }
 
-  /** Everything after the AliExpress product is known: terms, the two parallel sources, score. */
+  function attention(terms: string, region: string, timings: Timing[]) {
+    return Promise.all([adStats(terms, timings), videoStats(terms, region, timings)])
+  }
+  type Attention = ReturnType<typeof attention>
+
+  /**
+   * Everything after the AliExpress product is known: terms, the two parallel sources (unless
+   * `started` already has them under way), score.
+   */
   async function complete(
     product: AliexpressProduct,
     aeFetchedAt: number,
     req: ValidationRequest,
     timings: Timing[],
+    started?: { keywords: string; attention: Attention },
   ): Promise<Loaded<Validation>> {
-    const keywords = req.keywords ? normalizeTerms(req.keywords) : deriveKeywords(product.title)
-    const [facebookAnswer, youtubeAnswer] = await Promise.all([adStats(keywords, timings), videoStats(keywords, req.market.country, timings)])
+    const keywords = started?.keywords ?? (req.keywords ? normalizeTerms(req.keywords) : deriveKeywords(product.title))
+    const [facebookAnswer, youtubeAnswer] = await (started?.attention ?? attention(keywords, req.market.country, timings))
     const fb = facebookAnswer.result
     const yt = youtubeAnswer.result
     const at = now()
@@ -240,9 +249,16 @@ export function createValidationService(options: ServiceOptions) {
         timings.push({ name: 'database', desc: 'hit' })
         return archived
       }
+      // The caller's keywords leave nothing to wait for: Meta and YouTube start with AliExpress, so
+      // a miss costs the slowest source instead of AliExpress plus the slowest of the other two.
+      // If the product then turns out not to exist, their answers stay cached under those terms.
+      const terms = req.keywords && normalizeTerms(req.keywords)
+      const started = terms ? { keywords: terms, attention: attention(terms, req.market.country, timings) } : undefined
+      // Handled now, so that a failure while AliExpress is still out is not an unhandled rejection.
+      started?.attention.catch(() => {})
       const { result: ae, fetchedAt } = await productResult(req.productId, req.market, timings)
       if (ae.status !== 'ok') throw aliexpressFailure(ae)
-      return complete(ae.data, fetchedAt, req, timings)
+      return complete(ae.data, fetchedAt, req, timings, started)
     })
     if (lookup.status !== 'MISS') timings.push({ name: 'cache', desc: lookup.status.toLowerCase() })
     else if (timings.length === 0) timings.push({ name: 'cache', desc: 'coalesced' })

@@ -94,3 +94,39 @@ t.test('caller keywords override the derived terms', async (t) => {
   t.equal(res.statusCode, 200)
   t.equal(res.json().keywords, 'sunset lamp')
 })
+
+t.test('with caller keywords, Meta and YouTube are asked while AliExpress is still answering', async (t) => {
+  const { app, sandbox } = await buildTestApp(t, { sandboxOptions: { aliexpress: { latencyMs: 1500 } } })
+  const startedAt = Date.now()
+  const answered = app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 2)}/validation?keywords=desk+lamp` })
+  let done = false
+  void answered.then(() => (done = true))
+  while (!done && !(sandbox.youtube.calls.get('search.list') && sandbox.facebook.totalCalls())) await new Promise((r) => setTimeout(r, 5))
+  const waitedMs = Date.now() - startedAt
+  t.ok(waitedMs < 1000, `both were called ${waitedMs} ms in, while AliExpress (1,500 ms) was still answering`)
+  const res = await answered
+  t.equal(res.statusCode, 200, res.body)
+  t.equal(res.json().keywords, 'desk lamp')
+  t.equal(sandbox.aliexpress.totalCalls(), 1)
+
+  const plain = app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 4)}/validation` })
+  await new Promise((r) => setTimeout(r, 300))
+  t.equal(sandbox.youtube.calls.get('search.list'), 1, 'without keywords, nothing starts before the title is known')
+  t.equal((await plain).statusCode, 200)
+})
+
+t.test('an unknown product with caller keywords: still a 404, and the Meta and YouTube answers are kept', async (t) => {
+  const { app, sandbox } = await buildTestApp(t)
+  const missing = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('unknown', 3)}/validation?keywords=garden+hose` })
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.json().error.code, 'PRODUCT_NOT_FOUND')
+  t.ok(sandbox.facebook.totalCalls() > 0 && sandbox.youtube.totalCalls() > 0, 'they were asked alongside AliExpress')
+  // They may still be answering: the next request with the same terms waits for them or reads their cache.
+  const found = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 5)}/validation?keywords=Garden+Hose` })
+  t.equal(found.statusCode, 200, found.body)
+  t.equal(sandbox.youtube.calls.get('search.list'), 1, 'the search made for the unknown product served this one')
+  const calls = sandbox.facebook.totalCalls() + sandbox.youtube.totalCalls()
+  const third = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('average', 5)}/validation?keywords=garden%20hose` })
+  t.equal(third.statusCode, 200, third.body)
+  t.equal(sandbox.facebook.totalCalls() + sandbox.youtube.totalCalls(), calls, 'and stays cached for the next')
+})
