@@ -8,16 +8,16 @@ import { type Child, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/proces
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
-// npm run bench:hot-path [-- --against=<git ref>] [--rate=5000] [--rounds=8] [--seconds=3]
+// npm run bench:hot-path [-- --against=<git ref> ...] [--rate=5000] [--rounds=8] [--seconds=3]
 //
-// CPU per cached GET: this tree, optionally another revision (checked out in a temporary git
+// CPU per cached GET: this tree, optionally other revisions (each checked out in a temporary git
 // worktree), and bare Fastify serving the same bytes, all running at once as children and loaded
 // in turn, round after round, at a fixed rate none of them saturates. On shared cores throughput
 // swings by ±30% between runs; interleaved rounds and CPU time per request (from /proc) do not.
 
 const { values } = parseArgs({
   options: {
-    against: { type: 'string' },
+    against: { type: 'string', multiple: true, default: [] },
     rate: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '3' },
@@ -58,12 +58,12 @@ async function startApi(name: string, root: string) {
 
 try {
   await startApi('this tree', ROOT)
-  if (values.against) {
+  for (const ref of values.against) {
     const dir = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
-    execFileSync('git', ['worktree', 'add', '--detach', dir, values.against], { cwd: ROOT, stdio: 'ignore' })
+    execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' })
     cleanups.push(async () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' }))
     await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
-    await startApi(values.against, dir)
+    await startApi(ref, dir)
   }
   const first = await fetch(`${targets[0]!.child.url}${paths[0]}`)
   const bodyFile = join(tmpdir(), `dropforge-bench-body-${process.pid}.json`)
