@@ -7,6 +7,7 @@ import { externalSandboxUrls, type Sandbox, sandboxOptionsFromEnv, startSandbox,
 // graceful, bounded shutdown.
 
 const SHUTDOWN_TIMEOUT_MS = 25_000
+const LISTEN_BACKLOG = 4096
 
 try {
   process.loadEnvFile()
@@ -69,7 +70,10 @@ process.once('SIGTERM', () => void shutdown('SIGTERM'))
 process.once('SIGINT', () => void shutdown('SIGINT'))
 
 try {
-  await app.listen({ port: config.port, host: config.host })
+  // Node's default accept backlog is 511: a burst of more new connections than that (a CDN or a load
+  // test opening 1,000 at once) overflows it, and each dropped SYN waits a full second for its retry.
+  // The kernel caps the value at net.core.somaxconn (4096 on Linux >= 5.4).
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG })
 } catch (err) {
   app.log.error({ err }, 'could not listen')
   process.exit(1)
