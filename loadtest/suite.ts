@@ -10,7 +10,7 @@ import { type LoadOptions, runLoad } from './load.ts'
 import { type Child, cpuMs, freePort, ROOT, rssBytes, spawnNode } from './processes.ts'
 import { type CpuProfile, topSelfTime } from './profile.ts'
 import { type Check, latencySvg, type MemoryBreakdown, markdownReport, type ScenarioResult, type SuiteReport, type UpstreamCalls } from './report.ts'
-import { criticalPath, summarize } from './stats.ts'
+import { criticalPath, slowestSourceMs, summarize } from './stats.ts'
 import { chunks, ID_RANGES, ids, pool, postBatch, validationPath, warm } from './traffic.ts'
 import { idealHitRate, zipfSampler } from './zipf.ts'
 
@@ -610,12 +610,12 @@ function checks(report: SuiteReport, size: typeof FULL): Check[] {
   const u = report.uncached
   const slowest = lat ? Math.max(lat.aliexpress, lat.facebook, lat.youtube) : undefined
   out.push({
-    target: `Uncached p50 <= slowest upstream latency + 15 ms${slowest ? ` (${slowest + 15} ms; cannot hold for a dependent chain)` : ''}`,
+    target: `Uncached p50 <= slowest upstream latency + 15 ms${slowest ? ` (${slowest + 15} ms; cannot hold: YouTube alone is two calls in a row)` : ''}`,
     measured: u ? `${f(u.p50Ms, 0)} ms` : 'not measured',
     pass: u && slowest ? u.p50Ms <= slowest + 15 : undefined,
   })
   out.push({
-    target: 'Uncached p50 <= upstream critical path + 15 ms (our reading of the target)',
+    target: 'Uncached p50 <= upstream critical path + 15 ms, the slowest source with caller keywords (our reading of the target)',
     measured: u ? `${f(u.p50Ms, 0)} ms vs ${f(u.criticalNominalMs, 0)} ms nominal / ${f(u.criticalMedianMs, 0)} ms median with jitter` : 'not measured',
     pass: u ? u.p50Ms <= u.criticalMedianMs + 15 : undefined,
   })
@@ -624,6 +624,13 @@ function checks(report: SuiteReport, size: typeof FULL): Check[] {
     target: `Batch of 50 distinct products: wall time <= 2x the slowest upstream latency${slowest ? ` (${2 * slowest} ms)` : ''}`,
     measured: batches ? `max ${f(Math.max(...batches.sequentialMs, ...batches.concurrentMs), 0)} ms (sequential max ${f(Math.max(...batches.sequentialMs), 0)} ms)` : 'not measured',
     pass: batches && slowest ? Math.max(...batches.sequentialMs, ...batches.concurrentMs) <= 2 * slowest : undefined,
+  })
+  // A cold batch waits for AliExpress (its titles give the search words), then for the slowest source.
+  const slowestSource = lat && slowestSourceMs(lat)
+  out.push({
+    target: `Batch of 50 distinct products: wall time <= 2x the slowest source, YouTube's two calls counted as one source${slowestSource ? ` (${2 * slowestSource} ms; our reading of the target)` : ''}`,
+    measured: batches ? `max ${f(Math.max(...batches.sequentialMs, ...batches.concurrentMs), 0)} ms` : 'not measured',
+    pass: batches && slowestSource ? Math.max(...batches.sequentialMs, ...batches.concurrentMs) <= 2 * slowestSource : undefined,
   })
   const d = by.get('d')
   out.push({ target: 'Zipf run: hit rate >= 95%', measured: d?.hitRate === undefined ? 'not measured' : `${f(d.hitRate * 100)}% (${size.zipfRequests} requests)`, pass: d?.hitRate === undefined ? undefined : d.hitRate >= 0.95 })

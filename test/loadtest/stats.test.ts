@@ -1,5 +1,5 @@
 import t from 'tap'
-import { criticalPath, LatencyRecorder, summarize } from '../../loadtest/stats.ts'
+import { criticalPath, LatencyRecorder, slowestSourceMs, summarize } from '../../loadtest/stats.ts'
 
 t.test('nearest-rank percentiles', async (t) => {
   const values = Array.from({ length: 100 }, (_, i) => 100 - i)
@@ -19,6 +19,7 @@ t.test('the recorder keeps every sample past its initial capacity', async (t) =>
 t.test('the critical path is the slowest of AliExpress, Meta and two YouTube calls', async (t) => {
   const flat = (latencyMs: number) => ({ latencyMs, jitterMs: 0 })
   t.same(criticalPath({ aliexpress: flat(150), facebook: flat(250), youtube: flat(200) }), { nominalMs: 400, medianMs: 400 })
+  t.equal(slowestSourceMs({ aliexpress: 150, facebook: 250, youtube: 200 }), 400, 'YouTube: two calls of 200 ms')
   t.equal(criticalPath({ aliexpress: flat(100), facebook: flat(500), youtube: flat(100) }).nominalMs, 500, 'Meta slowest')
   t.equal(criticalPath({ aliexpress: flat(600), facebook: flat(250), youtube: flat(200) }).nominalMs, 600, 'AliExpress slowest')
   const jittered = criticalPath({
