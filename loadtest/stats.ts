@@ -59,16 +59,16 @@ export interface CriticalPath {
   medianMs: number
 }
 
-/**
- * One uncached validation with the caller's keywords asks all three sources at once, so it waits for
- * the slowest of AliExpress, Meta (one page) and YouTube, which is two calls in a row (search.list,
- * then videos.list). Without keywords, Meta and YouTube wait for the AliExpress title instead.
- */
 /** The slowest source's latency, from the sandbox's per-call latencies: YouTube's is two calls in a row. */
 export function slowestSourceMs(perCall: { aliexpress: number; facebook: number; youtube: number }): number {
   return Math.max(perCall.aliexpress, perCall.facebook, 2 * perCall.youtube)
 }
 
+/**
+ * One uncached validation with the caller's keywords asks all three sources at once, so it waits for
+ * the slowest of AliExpress, Meta (one page) and YouTube, which is two calls in a row (search.list,
+ * then videos.list). Without keywords, Meta and YouTube wait for the AliExpress title instead.
+ */
 export function criticalPath(up: { aliexpress: UpstreamLatency; facebook: UpstreamLatency; youtube: UpstreamLatency }, draws = 20_001): CriticalPath {
   const nominalMs = slowestSourceMs({ aliexpress: up.aliexpress.latencyMs, facebook: up.facebook.latencyMs, youtube: up.youtube.latencyMs })
   const random = seeded('critical-path')

@@ -164,8 +164,8 @@ export function createValidationService(options: ServiceOptions) {
   type Attention = ReturnType<typeof attention>
 
   /**
-   * Everything after the AliExpress product is known: terms, the two parallel sources (unless
-   * `started` already has them under way), score.
+   * Everything after the AliExpress product is known: terms derived from its title and the two
+   * parallel sources (unless the caller's keywords already have them under way: `started`), score.
    */
   async function complete(
     product: AliexpressProduct,
@@ -174,7 +174,7 @@ export function createValidationService(options: ServiceOptions) {
     timings: Timing[],
     started?: { keywords: string; attention: Attention },
   ): Promise<Loaded<Validation>> {
-    const keywords = started?.keywords ?? (req.keywords ? normalizeTerms(req.keywords) : deriveKeywords(product.title))
+    const keywords = started?.keywords ?? deriveKeywords(product.title)
     const [facebookAnswer, youtubeAnswer] = await (started?.attention ?? attention(keywords, req.market.country, timings))
     const fb = facebookAnswer.result
     const yt = youtubeAnswer.result
