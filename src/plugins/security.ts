@@ -20,11 +20,11 @@ export const HELMET_OPTIONS = {
 }
 
 /**
- * The headers helmet sets with these options, computed once by running helmet itself against a
+ * The headers helmet sets with these options, computed by running helmet itself against a
  * recording response. The hot validation route sends these instead of running helmet per request
  * (helmet's per-request header building cost ~45% of throughput here: see pitfalls.md).
  */
-export function precomputedSecurityHeaders(): Record<string, string> {
+function precomputedSecurityHeaders(): Record<string, string> {
   const headers: Record<string, string> = {}
   const res = {
     setHeader: (name: string, value: string | string[]) => {
