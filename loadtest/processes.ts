@@ -45,12 +45,15 @@ export interface SpawnOptions {
   env: Record<string, string>
   port: number
   nodeArgs?: string[]
+  /** a program that runs node, with its arguments (valgrind, say); its pid is the child's */
+  wrapper?: string[]
   /** stop waiting for /health/live after this long */
   startTimeoutMs?: number
 }
 
 export async function spawnNode(options: SpawnOptions): Promise<Child> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), options.script], {
+  const [command, ...args] = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script]
+  const child = spawn(command!, args, {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,0 +1,177 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { runLoad } from '../loadtest/load.ts'
+import { freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
+import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
+
+// npm run bench:instructions [-- --against=<git ref> ...] [--requests=20000] [--rounds=2]
+//
+// Instructions per cached GET, counted by valgrind's callgrind: bare Fastify, bare Fastify sending
+// the API's headers, this tree, and optionally other revisions (each checked out in a temporary git
+// worktree). An instruction count does not depend on what else the machine is doing, so it resolves
+// differences of a few percent where CPU time on these shared cores swings by 13-37 % (PERFORMANCE.md).
+// It counts user space only, in every thread (GC workers too); the kernel's share (read, writev) is
+// the same per request for every target and left out. Needs valgrind (apt-get install valgrind).
+//
+// Some processes, at random, build Node's own process.nextTick objects (about 28 a request) on a
+// slow path through the V8 runtime (Runtime_DefineKeyedOwnPropertyInLiteral, with map migrations):
+// about 35,000 more instructions a request, in bare Fastify as in the API. Each round is a new
+// process; the table shows that share per target, and the ratios both with and without it.
+
+const { values } = parseArgs({
+  options: {
+    against: { type: 'string', multiple: true, default: [] },
+    requests: { type: 'string', default: '20000' },
+    warm: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '2' },
+    products: { type: 'string', default: '100' },
+  },
+})
+const settings = { requests: Number(values.requests), warm: Number(values.warm), rounds: Number(values.rounds), products: Number(values.products) }
+for (const [name, v] of Object.entries(settings)) {
+  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`)
+}
+try {
+  execFileSync('valgrind', ['--version'], { stdio: 'ignore' })
+} catch {
+  throw new Error('valgrind is not installed (apt-get install valgrind)')
+}
+
+interface Count {
+  /** instructions per request */
+  total: number
+  /** of which inside Node's nextTick slow path */
+  slowTicks: number
+}
+
+interface Target {
+  name: string
+  start: (wrapper: string[]) => Promise<Awaited<ReturnType<typeof spawnNode>>>
+  /** needs its cache warmed before the run */
+  api: boolean
+  counts: Count[]
+}
+
+const sandbox = await startLoadSandbox()
+// Warming only: the upstreams' latency is not what is measured.
+for (const s of [sandbox.aliexpress, sandbox.facebook, sandbox.youtube]) s.setBehaviour({ latencyMs: 1, jitterMs: 0 })
+const cleanups: (() => Promise<unknown>)[] = [() => sandbox.close()]
+const products = ids(ID_RANGES.warm, settings.products)
+const paths = products.map(validationPath)
+const nodeArgs = PRODUCTION_NODE_OPTIONS.split(' ')
+const work = await mkdtemp(join(tmpdir(), 'dropforge-instructions-'))
+cleanups.push(() => rm(work, { recursive: true, force: true }))
+
+const spawnApi = (root: string) => async (wrapper: string[]) =>
+  spawnNode({ script: join(root, 'src/server.ts'), port: await freePort(), nodeArgs, wrapper, env: { ...sandboxApiEnv(sandbox), PERSISTENCE: 'off' }, startTimeoutMs: 300_000 })
+
+/** Starts `target` under callgrind with counting off, warms it, counts `requests` GETs. */
+async function count(target: Target, round: number): Promise<Count> {
+  const out = join(work, `${target.name.replace(/\W+/g, '-')}-${round}`)
+  const child = await target.start(['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${out}.%p`])
+  try {
+    if (target.api) await warm(child.url, products)
+    let i = 0
+    const load = (amount: number) =>
+      runLoad({ label: target.name, log: () => {}, baseUrl: child.url, connections: 10, amount, timeoutS: 60, nextPath: () => paths[i++ % paths.length]! })
+    // Enough requests for V8 to have optimized the hot path before counting starts.
+    await load(settings.warm)
+    callgrind(child.pid, '--instr=on')
+    const outcome = await load(settings.requests)
+    callgrind(child.pid, '--instr=off')
+    callgrind(child.pid, '--dump')
+    if (outcome.errors + outcome.non2xx > 0) throw new Error(`${target.name}: ${outcome.errors} errors, ${outcome.non2xx} non-2xx`)
+    const file = `${out}.${child.pid}.1`
+    const total = await dumpedTotal(file, child.url)
+    return { total: total / outcome.requests, slowTicks: slowTickInstructions(file) / outcome.requests }
+  } finally {
+    await child.stop()
+  }
+}
+
+function callgrind(pid: number, command: string) {
+  // vgdb finds the process by a pipe named after $USER and $HOST, and spawnNode gives children HOST=127.0.0.1.
+  const run = spawnSync('callgrind_control', [command, String(pid)], { encoding: 'utf8', env: { ...process.env, HOST: '127.0.0.1' } })
+  if (run.status !== 0 || !run.stderr.includes('sending command')) throw new Error(`callgrind_control ${command} ${pid} sent nothing:\n${run.stdout}${run.stderr}`)
+}
+
+/** Valgrind acts on a command when the program next runs: an idle server is nudged with a request. */
+async function dumpedTotal(file: string, url: string): Promise<number> {
+  for (let tries = 0; tries < 100; tries++) {
+    const text = await readFile(file, 'utf8').catch(() => '')
+    const match = /^totals: (\d+)/m.exec(text)
+    if (match) return Number(match[1])
+    await fetch(`${url}/health/live`).then((res) => res.arrayBuffer()).catch(() => {})
+    await sleep(100)
+  }
+  throw new Error(`callgrind wrote no totals to ${file} (files: ${(await readdir(work)).join(', ')})`)
+}
+
+/** Inclusive instructions of the V8 runtime call behind the slow nextTick objects. */
+function slowTickInstructions(file: string): number {
+  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const match = /^\s*([\d,]+) .*Runtime_DefineKeyedOwnPropertyInLiteral/m.exec(annotated)
+  return match ? Number(match[1]!.replaceAll(',', '')) : 0
+}
+
+try {
+  // The API's bytes and headers, for the two baselines, from a plain (unmeasured) API process.
+  const probe = await spawnApi(ROOT)([])
+  cleanups.push(() => probe.stop())
+  await warm(probe.url, products.slice(0, 1))
+  const first = await fetch(`${probe.url}${paths[0]}`)
+  const bodyFile = join(work, 'body.json')
+  const headersFile = join(work, 'headers.json')
+  await writeFile(bodyFile, Buffer.from(await first.arrayBuffer()))
+  // Node writes content-length, date and the connection headers itself; the baseline sets its own request id.
+  const perResponse = new Set(['content-length', 'date', 'connection', 'keep-alive', 'x-request-id'])
+  await writeFile(headersFile, JSON.stringify(Object.fromEntries([...first.headers].filter(([name]) => !perResponse.has(name)))))
+  await probe.stop()
+
+  const baseline = (env: SpawnOptions['env']) => async (wrapper: string[]) =>
+    spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), nodeArgs, wrapper, env, startTimeoutMs: 300_000 })
+  const targets: Target[] = [
+    { name: 'bare Fastify', api: false, counts: [], start: baseline({ BASELINE_BODY_FILE: bodyFile }) },
+    { name: 'bare + headers', api: false, counts: [], start: baseline({ BASELINE_BODY_FILE: bodyFile, BASELINE_HEADERS_FILE: headersFile }) },
+    { name: 'this tree', api: true, counts: [], start: spawnApi(ROOT) },
+  ]
+  for (const ref of values.against) {
+    const dir = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
+    execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' })
+    cleanups.push(async () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' }))
+    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    targets.push({ name: ref, api: true, counts: [], start: spawnApi(dir) })
+  }
+
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const target of targets) {
+      const c = await count(target, round)
+      target.counts.push(c)
+      process.stderr.write(`round ${round}/${settings.rounds}: ${target.name} ${Math.round(c.total)} instructions per request, ${Math.round(c.slowTicks)} in slow nextTick objects\n`)
+    }
+  }
+
+  const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  const k = (n: number) => `${(n / 1000).toFixed(1)}k`
+  const summary = (target: Target) => ({ total: median(target.counts.map((c) => c.total)), net: median(target.counts.map((c) => c.total - c.slowTicks)) })
+  const [bare, bareHeaders] = [summary(targets[0]!), summary(targets[1]!)]
+  console.log(`Instructions per cached GET (callgrind: user space, all threads), median of ${settings.rounds} rounds (a process each) of ${settings.requests} requests after ${settings.warm}, Node ${process.version}.`)
+  console.log(`"net" leaves out Node's slow nextTick objects, which some processes pay at random (see the top of scripts/bench-instructions.ts).`)
+  console.log(`  ${'target'.padEnd(16)} ${'rounds: total/slow nextTick'.padEnd(40)} ${'median'.padStart(7)} ${'net'.padStart(7)}   bare/this  net   (bare+headers)/this  net`)
+  for (const target of targets) {
+    const m = summary(target)
+    const rounds = target.counts.map((c) => `${k(c.total)}/${k(c.slowTicks)}`).join(' ')
+    const ratios = [bare.total / m.total, bare.net / m.net, bareHeaders.total / m.total, bareHeaders.net / m.net].map((r) => r.toFixed(2))
+    console.log(
+      `  ${target.name.padEnd(16)} ${rounds.padEnd(40)} ${k(m.total).padStart(7)} ${k(m.net).padStart(7)}   ${ratios[0]!.padStart(9)} ${ratios[1]!.padStart(4)}   ${ratios[2]!.padStart(19)} ${ratios[3]!.padStart(4)}`,
+    )
+  }
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`cleanup failed: ${String(err)}\n`))
+}
+process.exit(0)
