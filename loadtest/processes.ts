@@ -1,5 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtemp, readFile, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -115,4 +117,18 @@ export async function cpuMs(pid: number): Promise<number> {
   // Fields after the command name, which is in parentheses and may hold spaces: utime is the 12th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   return (Number(fields[11]) + Number(fields[12])) * 10
+}
+
+/**
+ * Another revision of this repository beside the working tree, for the benchmarks' --against: a
+ * detached git worktree sharing this checkout's node_modules. `remove` deletes it.
+ */
+export async function checkoutRevision(ref: string): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
+  execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' })
+  await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+  const remove = async () => {
+    execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' })
+  }
+  return { dir, remove }
 }

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process'
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
-import { type Child, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/processes.ts'
+import { type Child, checkoutRevision, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/processes.ts'
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
@@ -59,10 +58,8 @@ async function startApi(name: string, root: string) {
 try {
   await startApi('this tree', ROOT)
   for (const ref of values.against) {
-    const dir = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
-    execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' })
-    cleanups.push(async () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' }))
-    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    const { dir, remove } = await checkoutRevision(ref)
+    cleanups.push(remove)
     await startApi(ref, dir)
   }
   const first = await fetch(`${targets[0]!.child.url}${paths[0]}`)

@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
-import { freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
+import { checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
@@ -141,10 +141,8 @@ try {
     { name: 'this tree', api: true, counts: [], start: spawnApi(ROOT) },
   ]
   for (const ref of values.against) {
-    const dir = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
-    execFileSync('git', ['worktree', 'add', '--detach', dir, ref], { cwd: ROOT, stdio: 'ignore' })
-    cleanups.push(async () => execFileSync('git', ['worktree', 'remove', '--force', dir], { cwd: ROOT, stdio: 'ignore' }))
-    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'))
+    const { dir, remove } = await checkoutRevision(ref)
+    cleanups.push(remove)
     targets.push({ name: ref, api: true, counts: [], start: spawnApi(dir) })
   }
 
