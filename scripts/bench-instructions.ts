@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
-import { checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
+import { type Child, checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
@@ -15,8 +15,8 @@ import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 // the API's headers, this tree, and optionally other revisions (each checked out in a temporary git
 // worktree). An instruction count does not depend on what else the machine is doing, so it resolves
 // differences of a few percent where CPU time on these shared cores swings by 13-37 % (PERFORMANCE.md).
-// It counts user space only, in every thread (GC workers too); the kernel's share (read, writev) is
-// the same per request for every target and left out. Needs valgrind (apt-get install valgrind).
+// It counts user space only, in every thread (GC workers too); the kernel's share is left out (every
+// target makes one read and one writev a request). Needs valgrind (apt-get install valgrind).
 //
 // Some processes, at random, build Node's own process.nextTick objects (about 28 a request) on a
 // slow path through the V8 runtime (Runtime_DefineKeyedOwnPropertyInLiteral, with map migrations):
@@ -51,7 +51,7 @@ interface Count {
 
 interface Target {
   name: string
-  start: (wrapper: string[]) => Promise<Awaited<ReturnType<typeof spawnNode>>>
+  start: (wrapper: string[]) => Promise<Child>
   /** needs its cache warmed before the run */
   api: boolean
   counts: Count[]
@@ -87,7 +87,7 @@ async function count(target: Target, round: number): Promise<Count> {
     callgrind(child.pid, '--dump')
     if (outcome.errors + outcome.non2xx > 0) throw new Error(`${target.name}: ${outcome.errors} errors, ${outcome.non2xx} non-2xx`)
     const file = `${out}.${child.pid}.1`
-    const total = await dumpedTotal(file, child.url)
+    const total = await dumpedTotal(file)
     return { total: total / outcome.requests, slowTicks: slowTickInstructions(file) / outcome.requests }
   } finally {
     await child.stop()
@@ -100,13 +100,12 @@ function callgrind(pid: number, command: string) {
   if (run.status !== 0 || !run.stderr.includes('sending command')) throw new Error(`callgrind_control ${command} ${pid} sent nothing:\n${run.stdout}${run.stderr}`)
 }
 
-/** Valgrind acts on a command when the program next runs: an idle server is nudged with a request. */
-async function dumpedTotal(file: string, url: string): Promise<number> {
+/** callgrind_control returns once the dump has started; the file may still be being written. */
+async function dumpedTotal(file: string): Promise<number> {
   for (let tries = 0; tries < 100; tries++) {
     const text = await readFile(file, 'utf8').catch(() => '')
     const match = /^totals: (\d+)/m.exec(text)
     if (match) return Number(match[1])
-    await fetch(`${url}/health/live`).then((res) => res.arrayBuffer()).catch(() => {})
     await sleep(100)
   }
   throw new Error(`callgrind wrote no totals to ${file} (files: ${(await readdir(work)).join(', ')})`)
