@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url'
 // the driver exits, however it exits.
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+/** every child listens here, and gets it as HOST */
+export const CHILD_HOST = '127.0.0.1'
 
 export interface Child {
   url: string
@@ -57,7 +59,7 @@ export async function spawnNode(options: SpawnOptions): Promise<Child> {
   const [command, ...args] = [...(options.wrapper ?? []), process.execPath, ...(options.nodeArgs ?? []), options.script]
   const child = spawn(command!, args, {
     cwd: ROOT,
-    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: '127.0.0.1' },
+    env: { ...process.env, ...options.env, PORT: String(options.port), HOST: CHILD_HOST },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
   running.add(child)
@@ -68,7 +70,7 @@ export async function spawnNode(options: SpawnOptions): Promise<Child> {
   })
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   void exited.then(() => running.delete(child))
-  const url = `http://127.0.0.1:${options.port}`
+  const url = `http://${CHILD_HOST}:${options.port}`
   const handle: Child = {
     url,
     pid: child.pid ?? -1,

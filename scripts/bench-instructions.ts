@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
-import { type Child, checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
+import { CHILD_HOST, type Child, checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
@@ -95,8 +95,8 @@ async function count(target: Target, round: number): Promise<Count> {
 }
 
 function callgrind(pid: number, command: string) {
-  // vgdb finds the process by a pipe named after $USER and $HOST, and spawnNode gives children HOST=127.0.0.1.
-  const run = spawnSync('callgrind_control', [command, String(pid)], { encoding: 'utf8', env: { ...process.env, HOST: '127.0.0.1' } })
+  // vgdb finds the process by a pipe named after $USER and $HOST, and spawnNode sets the child's HOST.
+  const run = spawnSync('callgrind_control', [command, String(pid)], { encoding: 'utf8', env: { ...process.env, HOST: CHILD_HOST } })
   if (run.status !== 0 || !run.stderr.includes('sending command')) throw new Error(`callgrind_control ${command} ${pid} sent nothing:\n${run.stdout}${run.stderr}`)
 }
 
