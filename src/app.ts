@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import { setTimeout as sleep } from 'node:timers/promises'
 import compress from '@fastify/compress'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
@@ -84,6 +86,9 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   }
 
   const redis = config.redisUrl ? own(createRedisCommandClient(config.redisUrl, app.log)) : undefined
+  // Without an offline queue, commands sent before the connection is up fail (and the rate limit
+  // and quotas fail open): wait for it, or for its first error, so the first requests are counted.
+  if (redis) await Promise.race([once(redis, 'ready'), once(redis, 'error'), sleep(1_000, undefined, { ref: false })]).catch(() => {})
   const entryBytes = Math.floor(config.cache.memoryMaxBytes * 0.75)
   const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log) : createMemoryStore(entryBytes))
   // With Redis shared by every instance, a byte-bounded in-process layer sits in front of it.

@@ -43,7 +43,7 @@ async function errors(app: FastifyInstance, options: { corsGrants: CorsGrants })
 
   // Fastify applies any lifecycle hook given here to the not-found route, though its types name only
   // preValidation and preHandler; test/api/metrics.test.ts checks that 404s are counted.
-  const notFoundHooks = { preHandler: app.rateLimit ? app.rateLimit() : undefined, onResponse: app.notFoundMetrics }
+  const notFoundHooks = { preHandler: app.rateLimitHook, onResponse: app.notFoundMetrics }
   // Outside the helmet and @fastify/cors scope: the same headers, precomputed.
   app.setNotFoundHandler(notFoundHooks as Pick<typeof notFoundHooks, 'preHandler'>, (request, reply) => {
     setPresetHeaders(request, reply)

@@ -73,6 +73,27 @@ t.test('rate limit: the request over the limit gets 429 with Retry-After; a forg
   t.equal(other.statusCode, 200, 'another client has its own budget')
 })
 
+t.test('rate limit on the cached GETs: the same budget, and the 429 carries the usual headers', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW: '1 minute' } })
+  const url = `/api/v1/products/${sandboxIdOfKind('strong', 502)}/validation`
+  const client = { remoteAddress: '203.0.113.9', headers: { origin: 'http://localhost:5173' } }
+  t.equal((await app.inject({ url: '/health/live', ...client })).statusCode, 200)
+  const hit = await app.inject({ url, ...client })
+  t.equal(hit.statusCode, 200, hit.body)
+  t.equal(hit.headers['x-ratelimit-remaining'], undefined, 'no limit headers while under the limit')
+  const over = await app.inject({ url, ...client })
+  t.equal(over.statusCode, 429, 'the hot GET counts in the budget the ordinary route used')
+  t.match(over.json(), { error: { code: 'RATE_LIMITED', message: /2 requests per window; retry in \d+ s/ } })
+  t.match(over.headers, { 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '0', 'retry-after': /^\d+$/ })
+  t.equal(over.headers['x-ratelimit-reset'], over.headers['retry-after'])
+  for (const name of [...Object.keys(SECURITY_HEADERS), 'x-request-id', 'access-control-allow-origin']) t.ok(over.headers[name], `${name} on the 429`)
+  const ipv6 = { remoteAddress: '2001:db8:1:2::7' }
+  t.equal((await app.inject({ url, ...ipv6 })).statusCode, 200)
+  t.equal((await app.inject({ url, ...ipv6 })).statusCode, 200)
+  const sameNetwork = await app.inject({ url, remoteAddress: '2001:db8:1:2::99' })
+  t.equal(sameNetwork.statusCode, 429, 'IPv6 clients share a budget per /64')
+})
+
 t.test('trusted proxy hops: the client address comes from X-Forwarded-For only through a trusted proxy', async (t) => {
   const { app } = await buildTestApp(t, { env: { RATE_LIMIT_MAX: '1', TRUST_PROXY: '127.0.0.1' } })
   const a = await app.inject({ url: '/health/live', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': '198.51.100.1' } })

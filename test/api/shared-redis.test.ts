@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer, type Socket } from 'node:net'
 import t from 'tap'
@@ -21,6 +22,25 @@ t.test('two instances sharing one Redis: a miss on one is a hit on the other', {
   t.equal(hit.headers['x-cache'], 'HIT')
   t.equal(sandbox.totalCalls(), calls, 'the second instance called no upstream')
   t.same(hit.json(), miss.json())
+})
+
+t.test('two instances sharing one Redis count one rate-limit budget per client', { skip: redisUrl ? false : 'REDIS_URL not set' }, async (t) => {
+  const sandbox = await startTestSandbox(t)
+  const env = { REDIS_URL: redisUrl!, RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW: '1 minute' }
+  const one = await buildTestApp(t, { sandbox, env })
+  const two = await buildTestApp(t, { sandbox, env })
+  // A /64 of its own per run, so that an earlier run's window in the same Redis does not count.
+  const client = { remoteAddress: `2001:db8:${randomBytes(2).toString('hex')}:${randomBytes(2).toString('hex')}::1` }
+  const url = `/api/v1/products/${sandboxIdOfKind('strong', 904)}/validation`
+  const codes = [
+    (await one.app.inject({ url, ...client })).statusCode,
+    (await two.app.inject({ url, ...client })).statusCode,
+    (await one.app.inject({ url: '/health/live', ...client })).statusCode,
+  ]
+  t.same(codes, [200, 200, 200])
+  const over = await two.app.inject({ url, ...client })
+  t.equal(over.statusCode, 429, 'the fourth request, on either instance, is over the shared limit')
+  t.ok(Number(over.headers['retry-after']) > 0)
 })
 
 t.test('Redis down: answers come from the upstreams, then from the in-process layer; no hang, no crash', async (t) => {
