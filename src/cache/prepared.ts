@@ -47,23 +47,9 @@ export function prepareBody(json: string, storedAt: number, freshUntil: number, 
   }
 }
 
-// Clients send a handful of distinct Accept-Encoding values, so each is parsed once; the bound
-// stops a client that sends endless variants from growing it.
-const negotiated = new Map<string, Encoding>()
-const NEGOTIATED_MAX = 256
-
 /** Picks the encoding from an Accept-Encoding header; brotli first, q=0 respected. */
 export function negotiateEncoding(header: string | undefined): Encoding {
   if (!header) return 'identity'
-  let encoding = negotiated.get(header)
-  if (encoding === undefined) {
-    encoding = parseAcceptEncoding(header)
-    if (negotiated.size < NEGOTIATED_MAX) negotiated.set(header, encoding)
-  }
-  return encoding
-}
-
-function parseAcceptEncoding(header: string): Encoding {
   let br = false
   let gzip = false
   for (const part of header.split(',')) {

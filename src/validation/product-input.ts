@@ -44,10 +44,7 @@ export const CURRENCIES = [
   'USD', 'GBP', 'CAD', 'EUR', 'UAH', 'MXN', 'TRY', 'RUB', 'BRL', 'AUD', 'INR', 'JPY', 'IDR', 'SEK', 'KRW', 'ILS', 'THB', 'CLP', 'VND',
 ] as const
 
-const DEFAULT_MARKET: Market = Object.freeze({ country: 'US', currency: 'USD' })
-
 export function parseMarket(country: string | undefined, currency: string | undefined): Market {
-  if (country === undefined && currency === undefined) return DEFAULT_MARKET
   const c = (country ?? 'US').trim().toUpperCase()
   const cur = (currency ?? 'USD').trim().toUpperCase()
   if (!/^[A-Z]{2}$/.test(c)) throw new AppError('INVALID_REQUEST', `country must be an ISO 3166 alpha-2 code such as US (got ${JSON.stringify(country)})`)
