@@ -27,9 +27,11 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) 
 
   const limit: RateLimitHook = (request, _reply, done) => {
     // request.ip honours TRUST_PROXY, so with no trusted proxy a forged X-Forwarded-For changes
-    // nothing; IPv6 clients are grouped by /64.
+    // nothing; IPv6 clients are grouped by /64. An IPv4 address has no colon and nothing to
+    // normalize, and it skips the long regular expression of node:net's isIPv6 (0.8k instructions).
+    const ip = request.ip
     store.incr(
-      normalizeIP(request.ip),
+      ip.includes(':') ? normalizeIP(ip) : ip,
       (error, window) => {
         // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect
         // us) rather than turn a cache outage into a full outage.
