@@ -22,6 +22,10 @@ import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 // slow path through the V8 runtime (Runtime_DefineKeyedOwnPropertyInLiteral, with map migrations):
 // about 35,000 more instructions a request, in bare Fastify as in the API. Each round is a new
 // process; the table shows that share per target, and the ratios both with and without it.
+// V8 is also still compiling on its background threads (Turbofan, Maglev) after the warm-up, by
+// different amounts per process (8-10k instructions a request over a 20,000-request window): that
+// share is shown too and left out of "net" as warm-up, not steady state. Major GCs stay in: they are
+// steady-state cost, and a longer --requests window averages them (one falls in a window or not).
 
 const { values } = parseArgs({
   options: {
@@ -47,6 +51,8 @@ interface Count {
   total: number
   /** of which inside Node's nextTick slow path */
   slowTicks: number
+  /** of which on V8's background compiler threads */
+  compile: number
 }
 
 interface Target {
@@ -88,7 +94,8 @@ async function count(target: Target, round: number): Promise<Count> {
     if (outcome.errors + outcome.non2xx > 0) throw new Error(`${target.name}: ${outcome.errors} errors, ${outcome.non2xx} non-2xx`)
     const file = `${out}.${child.pid}.1`
     const total = await dumpedTotal(file)
-    return { total: total / outcome.requests, slowTicks: slowTickInstructions(file) / outcome.requests }
+    const shares = inclusiveShares(file)
+    return { total: total / outcome.requests, slowTicks: shares.slowTicks / outcome.requests, compile: shares.compile / outcome.requests }
   } finally {
     await child.stop()
   }
@@ -111,11 +118,17 @@ async function dumpedTotal(file: string): Promise<number> {
   throw new Error(`callgrind wrote no totals to ${file} (files: ${(await readdir(work)).join(', ')})`)
 }
 
-/** Inclusive instructions of the V8 runtime call behind the slow nextTick objects. */
-function slowTickInstructions(file: string): number {
-  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-  const match = /^\s*([\d,]+) .*Runtime_DefineKeyedOwnPropertyInLiteral/m.exec(annotated)
-  return match ? Number(match[1]!.replaceAll(',', '')) : 0
+/** Inclusive instructions of the V8 runtime call behind the slow nextTick objects, and of the background compilers. */
+function inclusiveShares(file: string): { slowTicks: number; compile: number } {
+  const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const of = (symbol: RegExp) => {
+    const match = new RegExp(String.raw`^\s*([\d,]+) .*${symbol.source}`, 'm').exec(annotated)
+    return match ? Number(match[1]!.replaceAll(',', '')) : 0
+  }
+  return {
+    slowTicks: of(/Runtime_DefineKeyedOwnPropertyInLiteral/),
+    compile: of(/OptimizingCompileTaskExecutor::CompileTask::Run/) + of(/MaglevConcurrentDispatcher::JobTask::Run/),
+  }
 }
 
 try {
@@ -149,23 +162,25 @@ try {
     for (const target of targets) {
       const c = await count(target, round)
       target.counts.push(c)
-      process.stderr.write(`round ${round}/${settings.rounds}: ${target.name} ${Math.round(c.total)} instructions per request, ${Math.round(c.slowTicks)} in slow nextTick objects\n`)
+      process.stderr.write(
+        `round ${round}/${settings.rounds}: ${target.name} ${Math.round(c.total)} instructions per request, ${Math.round(c.slowTicks)} in slow nextTick objects, ${Math.round(c.compile)} compiling\n`,
+      )
     }
   }
 
   const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const k = (n: number) => `${(n / 1000).toFixed(1)}k`
-  const summary = (target: Target) => ({ total: median(target.counts.map((c) => c.total)), net: median(target.counts.map((c) => c.total - c.slowTicks)) })
+  const summary = (target: Target) => ({ total: median(target.counts.map((c) => c.total)), net: median(target.counts.map((c) => c.total - c.slowTicks - c.compile)) })
   const [bare, bareHeaders] = [summary(targets[0]!), summary(targets[1]!)]
   console.log(`Instructions per cached GET (callgrind: user space, all threads), median of ${settings.rounds} rounds (a process each) of ${settings.requests} requests after ${settings.warm}, Node ${process.version}.`)
-  console.log(`"net" leaves out Node's slow nextTick objects, which some processes pay at random (see the top of scripts/bench-instructions.ts).`)
-  console.log(`  ${'target'.padEnd(16)} ${'rounds: total/slow nextTick'.padEnd(40)} ${'median'.padStart(7)} ${'net'.padStart(7)}   bare/this  net   (bare+headers)/this  net`)
+  console.log(`"net" leaves out Node's slow nextTick objects, which some processes pay at random, and V8's background compiling (see the top of scripts/bench-instructions.ts).`)
+  console.log(`  ${'target'.padEnd(16)} ${'rounds: total/slow nextTick/compiling'.padEnd(46)} ${'median'.padStart(7)} ${'net'.padStart(7)}   bare/this  net   (bare+headers)/this  net`)
   for (const target of targets) {
     const m = summary(target)
-    const rounds = target.counts.map((c) => `${k(c.total)}/${k(c.slowTicks)}`).join(' ')
+    const rounds = target.counts.map((c) => `${k(c.total)}/${k(c.slowTicks)}/${k(c.compile)}`).join(' ')
     const ratios = [bare.total / m.total, bare.net / m.net, bareHeaders.total / m.total, bareHeaders.net / m.net].map((r) => r.toFixed(2))
     console.log(
-      `  ${target.name.padEnd(16)} ${rounds.padEnd(40)} ${k(m.total).padStart(7)} ${k(m.net).padStart(7)}   ${ratios[0]!.padStart(9)} ${ratios[1]!.padStart(4)}   ${ratios[2]!.padStart(19)} ${ratios[3]!.padStart(4)}`,
+      `  ${target.name.padEnd(16)} ${rounds.padEnd(46)} ${k(m.total).padStart(7)} ${k(m.net).padStart(7)}   ${ratios[0]!.padStart(9)} ${ratios[1]!.padStart(4)}   ${ratios[2]!.padStart(19)} ${ratios[3]!.padStart(4)}`,
     )
   }
 } finally {
