@@ -1,4 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,7 +10,7 @@ import { CHILD_HOST, type Child, checkoutRevision, freePort, ROOT, type SpawnOpt
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
-// npm run bench:instructions [-- --against=<git ref> ...] [--requests=20000] [--rounds=2]
+// npm run bench:instructions [-- --against=<git ref> ...] [--requests=20000] [--rounds=2] [--top=20]
 //
 // Instructions per cached GET, counted by valgrind's callgrind: bare Fastify, bare Fastify sending
 // the API's headers, this tree, and optionally other revisions (each checked out in a temporary git
@@ -26,6 +27,10 @@ import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 // different amounts per process (8-10k instructions a request over a 20,000-request window): that
 // share is shown too and left out of "net" as warm-up, not steady state. Major GCs stay in: they are
 // steady-state cost, and a longer --requests window averages them (one falls in a window or not).
+//
+// --top=N lists each target's N costliest functions (exclusive instructions per request). Callgrind
+// cannot name JIT code, so the targets then run with --perf-basic-prof and their code addresses are
+// looked up in the /tmp/perf-<pid>.map V8 writes.
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +39,11 @@ const { values } = parseArgs({
     warm: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '2' },
     products: { type: 'string', default: '100' },
+    top: { type: 'string', default: '0' },
   },
 })
+const top = Number(values.top)
+if (!Number.isInteger(top) || top < 0) throw new Error('--top must be a whole number')
 const settings = { requests: Number(values.requests), warm: Number(values.warm), rounds: Number(values.rounds), products: Number(values.products) }
 for (const [name, v] of Object.entries(settings)) {
   if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name} must be a positive integer`)
@@ -69,7 +77,7 @@ for (const s of [sandbox.aliexpress, sandbox.facebook, sandbox.youtube]) s.setBe
 const cleanups: (() => Promise<unknown>)[] = [() => sandbox.close()]
 const products = ids(ID_RANGES.warm, settings.products)
 const paths = products.map(validationPath)
-const nodeArgs = PRODUCTION_NODE_OPTIONS.split(' ')
+const nodeArgs = [...PRODUCTION_NODE_OPTIONS.split(' '), ...(top > 0 ? ['--perf-basic-prof'] : [])]
 const work = await mkdtemp(join(tmpdir(), 'dropforge-instructions-'))
 cleanups.push(() => rm(work, { recursive: true, force: true }))
 
@@ -95,6 +103,7 @@ async function count(target: Target, round: number): Promise<Count> {
     const file = `${out}.${child.pid}.1`
     const total = await dumpedTotal(file)
     const shares = inclusiveShares(file)
+    if (top > 0) printTop(target.name, file, child.pid, outcome.requests)
     return { total: total / outcome.requests, slowTicks: shares.slowTicks / outcome.requests, compile: shares.compile / outcome.requests }
   } finally {
     await child.stop()
@@ -128,6 +137,45 @@ function inclusiveShares(file: string): { slowTicks: number; compile: number } {
   return {
     slowTicks: of(/Runtime_DefineKeyedOwnPropertyInLiteral/),
     compile: of(/OptimizingCompileTaskExecutor::CompileTask::Run/) + of(/MaglevConcurrentDispatcher::JobTask::Run/),
+  }
+}
+
+/** The `top` functions of a dump by exclusive instructions per request, JIT code named from V8's perf map. */
+function printTop(name: string, file: string, pid: number, requests: number) {
+  const mapFile = `/tmp/perf-${pid}.map`
+  cleanups.push(() => rm(mapFile, { force: true }))
+  const code = readFileSync(mapFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [start = '0', size = '0', ...rest] = line.split(' ')
+      return { start: Number.parseInt(start, 16), end: Number.parseInt(start, 16) + Number.parseInt(size, 16), name: rest.join(' ') }
+    })
+    .sort((a, b) => a.start - b.start)
+  const nameAt = (address: number) => {
+    let [lo, hi] = [0, code.length - 1]
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1
+      const c = code[mid]!
+      if (address < c.start) hi = mid - 1
+      else if (address >= c.end) lo = mid + 1
+      else return c.name
+    }
+    return undefined
+  }
+  const annotated = execFileSync('callgrind_annotate', ['--threshold=100', file], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const costs = new Map<string, number>()
+  for (const match of annotated.matchAll(/^\s*([\d,]+) \([^)]*\)\s+(.+)$/gm)) {
+    const [, cost = '0', fn = ''] = match
+    if (fn.includes('PROGRAM TOTALS')) continue
+    const address = /^\?\?\?:0x([0-9a-f]+) /.exec(fn)
+    // Embedded builtins and C++ carry their own symbol; drop the binary's path.
+    const label = (address && nameAt(Number.parseInt(address[1]!, 16))) ?? fn.replace(/ \[[^\]]*\]$/, '').replace(/^\?\?\?:/, '')
+    costs.set(label, (costs.get(label) ?? 0) + Number(cost.replaceAll(',', '')))
+  }
+  process.stderr.write(`  ${name}: the ${top} costliest functions, exclusive instructions per request\n`)
+  for (const [label, cost] of [...costs].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    process.stderr.write(`  ${String(Math.round(cost / requests)).padStart(7)}  ${label.slice(0, 140)}\n`)
   }
 }
 
