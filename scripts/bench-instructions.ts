@@ -24,10 +24,10 @@ import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 // about 35,000 more instructions a request, in bare Fastify as in the API. Each round is a new
 // process; the table shows that share per target, and the ratios both with and without it.
 // V8 keeps compiling on its background threads (Turbofan, Maglev) well into the load: natively the
-// API's optimizations settle after about 100,000 requests, the bare baseline's sooner, so a short
-// warm-up charges the API with more of its warm-up (8-10k instructions a request over 20,000 after
-// 20,000). Hence the long default warm-up; what compiling still falls in the window is shown and
-// left out of "net". Major GCs stay in: they are steady-state cost, and the window is long enough
+// API's optimizations settle after about 100,000 requests, and under valgrind, which runs one thread
+// at a time, later still. After a 20,000-request warm-up the compiling in the counted window was
+// 8-10k instructions a request and differed from process to process, baselines included. Hence the
+// long default warm-up; what compiling still falls in the window is shown and left out of "net". Major GCs stay in: they are steady-state cost, and the window is long enough
 // to hold several. A round of the three targets takes about 15 minutes.
 //
 // --top=N lists each target's N costliest functions (exclusive instructions per request). Callgrind
