@@ -55,7 +55,7 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) 
   // security, CORS and request-id headers as any other answer. `config: { rateLimit: false }` opts out.
   app.addHook('onRoute', (route) => {
     if (route.config?.rateLimit === false) return
-    route.onRequest = [...(route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest]), limit]
+    route.onRequest = [...[route.onRequest ?? []].flat(), limit]
   })
 }
 
