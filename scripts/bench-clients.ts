@@ -3,7 +3,7 @@ import { startSandbox } from '../src/sandbox/index.ts'
 import { createAliexpressClient } from '../src/sources/aliexpress/client.ts'
 import { createFacebookClient } from '../src/sources/facebook/client.ts'
 import { createYoutubeClient } from '../src/sources/youtube/client.ts'
-import { createMemoryQuotaCounter } from '../src/sources/youtube/quota.ts'
+import { createMemoryQuotaCounter } from '../src/quota/counter.ts'
 import { SANDBOX_CREDENTIALS } from '../src/sandbox/credentials.ts'
 
 // What a client adds on top of the upstream's own latency (signing, parsing, retries machinery),

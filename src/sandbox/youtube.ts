@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { pacificDayKey } from '../sources/youtube/quota.ts'
+import { pacificDayKey } from '../quota/pacific-day.ts'
 import { type Behaviour, DEFAULT_LATENCY_MS, defaultBehaviour, type FaultMode, type SandboxReply, type SandboxRequest, type SandboxServer, startSandboxServer } from './behaviour.ts'
 import type { YoutubeStats } from '../validation/sources.ts'
 import { SANDBOX_CREDENTIALS } from './credentials.ts'

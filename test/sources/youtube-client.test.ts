@@ -6,7 +6,8 @@ import { createYoutubeSandbox, type YoutubeSandboxOptions } from '../../src/sand
 import type { CallEvent } from '../../src/sources/http.ts'
 import { createYoutubeClient, type YoutubeClientOptions } from '../../src/sources/youtube/client.ts'
 import { classifyFailure, computeStats, parseGoogleError, parseSearchList, parseVideoList } from '../../src/sources/youtube/parse.ts'
-import { createMemoryQuotaCounter, nextPacificMidnight } from '../../src/sources/youtube/quota.ts'
+import { createMemoryQuotaCounter } from '../../src/quota/counter.ts'
+import { nextPacificMidnight } from '../../src/quota/pacific-day.ts'
 
 const KEY = SANDBOX_CREDENTIALS.youtube.apiKey
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/youtube/${name}`, import.meta.url), 'utf8')

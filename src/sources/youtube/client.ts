@@ -1,7 +1,8 @@
 import type { SourceFailure, SourceResult, YoutubeQuotaState, YoutubeSource, YoutubeStats } from '../../validation/sources.ts'
 import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
 import { classifyFailure, computeStats, parseSearchList, parseVideoList } from './parse.ts'
-import { nextPacificMidnight, pacificDayKey, type QuotaCounter } from './quota.ts'
+import type { QuotaCounter } from '../../quota/counter.ts'
+import { nextPacificMidnight, pacificDayKey } from '../../quota/pacific-day.ts'
 
 // One videoStats = one search.list (the scarce resource: ~100 a day) + one videos.list for up to 50
 // ids. The budget is checked and taken before any HTTP so a spent day costs no calls at all.

@@ -5,7 +5,8 @@ import t from 'tap'
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.ts'
 import { createYoutubeSandbox } from '../../src/sandbox/youtube.ts'
 import { createYoutubeClient } from '../../src/sources/youtube/client.ts'
-import { createMemoryQuotaCounter, createRedisQuotaCounter, nextPacificMidnight, pacificDayKey } from '../../src/sources/youtube/quota.ts'
+import { createMemoryQuotaCounter, createRedisQuotaCounter } from '../../src/quota/counter.ts'
+import { nextPacificMidnight, pacificDayKey } from '../../src/quota/pacific-day.ts'
 
 const REDIS_URL = process.env.REDIS_URL
 const HOUR = 3_600_000
