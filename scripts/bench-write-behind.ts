@@ -9,7 +9,7 @@ import { createPostgresDatabase } from '../src/store/postgres.ts'
 import { createSqlStore } from '../src/store/sql.ts'
 import type { ValidationStore } from '../src/store/types.ts'
 import { createWriteBehind } from '../src/store/write-behind.ts'
-import type { Validation } from '../src/validation/types.ts'
+import type { Validation } from '../src/schemas/validation.ts'
 
 const COUNT = Number(process.argv[2] ?? 20_000)
 

@@ -5,26 +5,24 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { Redis } from 'ioredis'
 import { createCache } from './cache/cache.ts'
-import { createPreparedCache } from './cache/prepared.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import { type Config, secretsOf } from './config.ts'
-import corsPlugin, { corsGrants } from './plugins/cors.ts'
+import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
+import presetHeaders from './http/preset-headers.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
-import { echoRequestId, presetHotHeaders } from './plugins/preset-headers.ts'
-import { helmetScope } from './plugins/security.ts'
 import { setValidators } from './plugins/validators.ts'
+import { createMemoryQuotaCounter, createRedisQuotaCounter } from './quota/counter.ts'
 import healthRoutes from './routes/health.ts'
 import productRoutes from './routes/products.ts'
 import validationRoutes from './routes/validate.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import { ValidationSchema } from './schemas/validation.ts'
-import { type CallEvent, redact } from './sources/http.ts'
 import { createAliexpressClient } from './sources/aliexpress/client.ts'
 import { createFacebookClient } from './sources/facebook/client.ts'
+import { type CallEvent, redact } from './sources/http.ts'
 import { createYoutubeClient } from './sources/youtube/client.ts'
-import { createMemoryQuotaCounter, createRedisQuotaCounter } from './quota/counter.ts'
 import { createStore } from './store/index.ts'
 import type { ValidationStore } from './store/types.ts'
 import { createWriteBehind, type WriteBehind } from './store/write-behind.ts'
@@ -104,7 +102,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   const metrics = createMetrics()
   const timeoutMs = config.upstreamTimeoutMs
   const onCall = (event: CallEvent) => {
-    metrics.upstreamCall(event)
+    metrics.upstreamCall(event.source, event.outcome, event.durationMs)
     app.log.debug({ upstream: event }, 'upstream call')
   }
   const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall }))
@@ -162,23 +160,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(metricsPlugin, { metrics })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis })
-  const grants = corsGrants(config.corsOrigins)
-  await app.register(errors, { corsGrants: grants })
-  // Two scopes with the same security and CORS headers: @fastify/helmet and @fastify/cors for the
-  // ordinary routes, their output precomputed for the cacheable product GETs (src/plugins/preset-headers.ts).
-  // test/api/http.test.ts checks they are identical.
-  await app.register(async (hot) => {
-    presetHotHeaders(hot, grants)
-    await hot.register(productRoutes, { prefix: '/api/v1' })
-  })
-  await app.register(async (ordinary) => {
-    echoRequestId(ordinary)
-    await helmetScope(ordinary)
-    await ordinary.register(corsPlugin, { origins: config.corsOrigins })
-    await ordinary.register(healthRoutes)
-    await ordinary.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
-    await ordinary.register(validationRoutes, { prefix: '/api/v1' })
-  })
+  await app.register(presetHeaders, { origins: config.corsOrigins })
+  await app.register(errors)
+  await app.register(healthRoutes)
+  await app.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
+  await app.register(productRoutes, { prefix: '/api/v1' })
+  await app.register(validationRoutes, { prefix: '/api/v1' })
 
   app.addHook('onClose', async () => {
     await cache.idle()
@@ -194,7 +181,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
 /** ioredis for the rate limiter and quota counters, set up to fail fast while Redis is away. */
 function createRedisCommandClient(url: string, log: FastifyBaseLogger) {
   // commandTimeout bounds a Redis that accepts connections but never answers; the offline queue and
-  // retries would otherwise hold requests while it reconnects (pitfalls.md, fastify-rate-limit#84).
+  // retries would otherwise hold requests while it reconnects (https://github.com/fastify/fastify-rate-limit/issues/84).
   const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, commandTimeout: 250 })
   let last = 0
   client.on('error', (err) => {
@@ -215,7 +202,7 @@ declare module 'fastify' {
     config: Config
     service: ValidationService
     cache: import('./cache/cache.ts').Cache
-    prepared: import('./cache/prepared.ts').PreparedCache
+    prepared: PreparedCache
     cacheStore: CacheStoreHandle
     store: ValidationStore | undefined
     writeBehind: WriteBehind | undefined

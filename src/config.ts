@@ -2,11 +2,13 @@ import { isIP } from 'node:net'
 import { parse as parseDuration } from '@lukeed/ms'
 import Type, { type Static } from 'typebox'
 import Value from 'typebox/value'
+import { COMPONENTS, type ComponentName } from './schemas/validation.ts'
 
 // Every setting the process reads, in one schema: the type is derived from it and the environment is
 // validated against it once at start-up. `description` is the phrase used in the error message.
 const Duration = (fallback: string) =>
   Type.String({ default: fallback, pattern: '^\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z ]*$', description: 'a duration such as 90s, 15 minutes, 1h or 24h' })
+const COMPONENT_CHOICE = COMPONENTS.join('|')
 const Url = (fallback?: string) =>
   Type.String({ pattern: '^(https?|rediss?|postgres(ql)?)://\\S+$', description: 'a URL', ...(fallback ? { default: fallback } : {}) })
 const Secret = () => Type.Optional(Type.String({ minLength: 1, description: 'a non-empty string' }))
@@ -72,7 +74,7 @@ export const EnvSchema = Type.Object({
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'a string of at least 16 characters' })),
   SCORING_WEIGHTS: Type.Optional(
     Type.String({
-      pattern: '^(demand|trend|competition|margin|quality)=\\d+(\\.\\d+)?(,(demand|trend|competition|margin|quality)=\\d+(\\.\\d+)?)*$',
+      pattern: `^(${COMPONENT_CHOICE})=\\d+(\\.\\d+)?(,(${COMPONENT_CHOICE})=\\d+(\\.\\d+)?)*$`,
       description: 'a list such as demand=30,trend=20,competition=20,margin=15,quality=15',
     }),
   ),
@@ -84,7 +86,7 @@ function Union2<A extends string, B extends string>(a: A, b: B, fallback: A | B)
 
 type Env = Static<typeof EnvSchema>
 
-export type ScoringWeights = Record<'demand' | 'trend' | 'competition' | 'margin' | 'quality', number>
+export type ScoringWeights = Record<ComponentName, number>
 export const DEFAULT_WEIGHTS: ScoringWeights = { demand: 30, trend: 20, competition: 20, margin: 15, quality: 15 }
 
 export interface Config {

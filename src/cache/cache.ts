@@ -6,14 +6,17 @@ import type Keyv from 'keyv'
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE'
 
-export interface Entry<T> {
-  v: T
-  /** epoch ms until which the entry is fresh */
-  f: number
-  /** epoch ms until which it may still be served stale while one refresh runs */
-  s: number
-  /** epoch ms when it was stored */
-  t: number
+/** When an entry was stored and how long it may be served; epoch ms. */
+export interface EntryTimes {
+  storedAt: number
+  /** fresh until then */
+  freshUntil: number
+  /** then served stale, while one refresh runs, until this */
+  staleUntil: number
+}
+
+export interface Entry<T> extends EntryTimes {
+  value: T
 }
 
 export interface Loaded<T> {
@@ -39,7 +42,8 @@ export interface CacheCounters {
 }
 
 export interface Cache {
-  getOrLoad<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Lookup<T>>
+  /** `refresh` skips what is stored and loads anew (still one load per key at a time) */
+  getOrLoad<T>(key: string, load: () => Promise<Loaded<T>>, options?: { refresh?: boolean }): Promise<Lookup<T>>
   peek<T>(key: string): Promise<Entry<T> | undefined>
   set<T>(key: string, loaded: Loaded<T>): Promise<Entry<T>>
   delete(key: string): Promise<void>
@@ -90,14 +94,14 @@ export function createCache(options: CacheOptions): Cache {
     }
   }
 
-  const isEntry = <T>(value: unknown): value is Entry<T> => !!value && typeof value === 'object' && 'v' in value
+  const isEntry = <T>(value: unknown): value is Entry<T> => !!value && typeof value === 'object' && 'storedAt' in value
 
   async function peek<T>(key: string): Promise<Entry<T> | undefined> {
     const near = local ? ((await local.get(key)) as unknown) : undefined
-    if (isEntry<T>(near) && now() < near.f) return near
+    if (isEntry<T>(near) && now() < near.freshUntil) return near
     const far = (await withDeadline(store.get(key))) as unknown
     if (isEntry<T>(far)) {
-      if (local && far.s > now()) await local.set(key, far, far.s - now())
+      if (local && far.staleUntil > now()) await local.set(key, far, far.staleUntil - now())
       return far
     }
     // Redis has nothing (or did not answer): what this instance still holds, even stale, beats a miss.
@@ -105,8 +109,9 @@ export function createCache(options: CacheOptions): Cache {
   }
 
   async function set<T>(key: string, loaded: Loaded<T>): Promise<Entry<T>> {
-    const t = now()
-    const entry: Entry<T> = { v: loaded.value, t, f: t + loaded.ttlMs, s: t + loaded.ttlMs + staleGraceMs }
+    const storedAt = now()
+    const freshUntil = storedAt + loaded.ttlMs
+    const entry: Entry<T> = { value: loaded.value, storedAt, freshUntil, staleUntil: freshUntil + staleGraceMs }
     // The stores drop the entry themselves once even the grace period is over.
     await Promise.all([local?.set(key, entry, loaded.ttlMs + staleGraceMs), withDeadline(store.set(key, entry, loaded.ttlMs + staleGraceMs))])
     return entry
@@ -127,16 +132,16 @@ export function createCache(options: CacheOptions): Cache {
     return promise
   }
 
-  async function getOrLoad<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Lookup<T>> {
+  async function getOrLoad<T>(key: string, load: () => Promise<Loaded<T>>, opts?: { refresh?: boolean }): Promise<Lookup<T>> {
     // A load already running for this key means we missed too: join it rather than read the store.
     const running = inflight.get(key) as Promise<Entry<T>> | undefined
-    const entry = running ? undefined : await peek<T>(key)
+    const entry = running || opts?.refresh ? undefined : await peek<T>(key)
     const t = now()
-    if (entry && t < entry.f) {
+    if (entry && t < entry.freshUntil) {
       counters.hits++
-      return { value: entry.v, status: 'HIT', entry }
+      return { value: entry.value, status: 'HIT', entry }
     }
-    if (entry && t < entry.s) {
+    if (entry && t < entry.staleUntil) {
       counters.stale++
       if (!inflight.has(key)) {
         const refresh = loadOnce(key, load)
@@ -148,11 +153,11 @@ export function createCache(options: CacheOptions): Cache {
           .finally(() => refreshing.delete(refresh))
         refreshing.add(refresh)
       }
-      return { value: entry.v, status: 'STALE', entry }
+      return { value: entry.value, status: 'STALE', entry }
     }
     counters.misses++
     const fresh = await (running ?? loadOnce(key, load))
-    return { value: fresh.v, status: 'MISS', entry: fresh }
+    return { value: fresh.value, status: 'MISS', entry: fresh }
   }
 
   return {

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import KeyvRedis, { createClient } from '@keyv/redis'
 import Keyv from 'keyv'
 import { LRUCache } from 'lru-cache'
+import type { Logger } from '../logger.ts'
 
 // Keyv is the cache's one storage interface: an LRU bounded by bytes in memory, or Redis shared by
 // every instance. Values reach the store serialized by Keyv, so the byte bound counts real bytes.
@@ -13,10 +14,6 @@ export interface CacheStoreHandle {
   size(): number | undefined
   ping(): Promise<void>
   close(): Promise<void>
-}
-
-export interface StoreLogger {
-  warn(obj: object, msg: string): void
 }
 
 const NAMESPACE = 'df'
@@ -62,7 +59,7 @@ export function createMemoryStore(maxBytes: number): CacheStoreHandle {
   }
 }
 
-export function createRedisStore(url: string, logger: StoreLogger): CacheStoreHandle {
+export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>): CacheStoreHandle {
   // No offline queue and a short connect timeout: while Redis is down every command fails at once
   // (and the cache treats it as a miss) instead of queueing behind a reconnect forever.
   const client = createClient({

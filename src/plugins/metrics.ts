@@ -2,15 +2,15 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import { errorBody } from '../errors.ts'
-import type { CallEvent } from '../sources/http.ts'
+import { AppError } from '../errors.ts'
 
 // Prometheus metrics. Per request this is one histogram observation keyed by the route pattern (not
 // the URL, so cardinality stays bounded); everything else is read when /metrics is scraped.
 
 export interface Metrics {
   registry: Registry
-  upstreamCall(event: CallEvent): void
+  /** one upstream call, retries included: `outcome` is its HTTP status or error code */
+  upstreamCall(source: string, outcome: number | string, durationMs: number): void
 }
 
 export function createMetrics(): Metrics {
@@ -31,9 +31,9 @@ export function createMetrics(): Metrics {
   })
   return {
     registry,
-    upstreamCall(event) {
-      upstreamCalls.inc({ source: event.source, outcome: String(event.outcome) })
-      upstreamSeconds.observe({ source: event.source }, event.durationMs / 1000)
+    upstreamCall(source, outcome, durationMs) {
+      upstreamCalls.inc({ source, outcome: String(outcome) })
+      upstreamSeconds.observe({ source }, durationMs / 1000)
     },
   }
 }
@@ -172,10 +172,8 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */
 export async function metricsRoute(app: FastifyInstance, options: { registry: Registry; adminKey?: string }) {
   app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
-    if (!options.adminKey) return reply.code(403).send(errorBody('FORBIDDEN', 'Metrics are disabled: ADMIN_API_KEY is not set'))
-    if (!sameKey(request.headers['x-admin-key'], options.adminKey)) {
-      return reply.code(401).send(errorBody('UNAUTHORIZED', 'A valid x-admin-key header is required'))
-    }
+    if (!options.adminKey) throw new AppError('FORBIDDEN', 'Metrics are disabled: ADMIN_API_KEY is not set')
+    if (!sameKey(request.headers['x-admin-key'], options.adminKey)) throw new AppError('UNAUTHORIZED', 'A valid x-admin-key header is required')
     reply.header('content-type', options.registry.contentType).header('cache-control', 'no-store')
     return options.registry.metrics()
   })

@@ -1,11 +1,13 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
-import type { AppError } from '../errors.ts'
-import { serverTiming } from '../http/replies.ts'
+import { AppError, errorBody } from '../errors.ts'
+import { serverTiming } from '../http/cached-get.ts'
 import { errorResponses } from '../schemas/common.ts'
+import { marketOf } from '../schemas/market.ts'
 import { BatchBodySchema, BatchResponseSchema, ValidationBodySchema } from '../schemas/validation.ts'
-import { parseMarket, parseProductInput } from '../validation/product-input.ts'
+import type { BatchItem } from '../validation/batch.ts'
+import { parseProductInput } from '../validation/product-input.ts'
 
 const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
@@ -17,12 +19,12 @@ const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref('Validation'), ...errorResponses(400, 404, 413, 415, 429, 502, 503, 504) },
       },
     },
-    async (request, reply) => {
-      const productId = parseProductInput(request.body.product)
-      const market = parseMarket(request.body.country, request.body.currency)
-      const outcome = await app.service.validate({ productId, market, keywords: request.body.keywords })
-      reply.header('x-cache', outcome.cache).header('server-timing', serverTiming(outcome.timings)).header('cache-control', 'no-store')
-      return outcome.validation
+    async function validateHandler(request, reply) {
+      const { product, keywords } = request.body
+      const req = app.service.validationRequest({ productId: parseProductInput(product), market: marketOf(request.body), keywords })
+      const outcome = await app.service.validate(req)
+      reply.header('x-cache', outcome.status).header('server-timing', serverTiming(outcome.timings)).header('cache-control', 'no-store')
+      return outcome.value
     },
   )
 
@@ -35,9 +37,9 @@ const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: BatchResponseSchema, ...errorResponses(400, 413, 415, 429) },
       },
     },
-    async (request, reply) => {
-      const market = parseMarket(request.body.country, request.body.currency)
-      const items = request.body.products.map((input) => {
+    async function batchHandler(request, reply) {
+      const market = marketOf(request.body)
+      const items = request.body.products.map((input): BatchItem => {
         try {
           return { input, productId: parseProductInput(input) }
         } catch (error) {
@@ -57,7 +59,7 @@ const validationRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .then(({ summary }) => stream.end(`${JSON.stringify({ summary })}\n`))
         .catch((err: unknown) => {
           request.log.error({ err }, 'batch stream failed')
-          stream.end(`${JSON.stringify({ error: { code: 'INTERNAL', message: 'Internal error' } })}\n`)
+          stream.end(`${JSON.stringify(errorBody(new AppError('INTERNAL')))}\n`)
         })
       return reply.send(stream as never)
     },

@@ -1,10 +1,11 @@
 import Type from 'typebox'
+import { ERRORS, type ErrorCode } from '../errors.ts'
 
 export const ErrorSchema = Type.Object(
   {
     error: Type.Object({
-      code: Type.String(),
-      message: Type.String(),
+      code: Type.Enum(Object.keys(ERRORS) as ErrorCode[]),
+      message: Type.String({ description: 'a sentence for people; never internals or credentials' }),
       details: Type.Optional(Type.Array(Type.Object({ field: Type.Optional(Type.String()), message: Type.String() }))),
     }),
   },
@@ -14,9 +15,4 @@ export const ErrorSchema = Type.Object(
 /** Response schemas for the error statuses a route can send. */
 export function errorResponses(...statuses: number[]) {
   return Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')]))
-}
-
-export const MarketQuerySchema = {
-  country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166 alpha-2, default US' })),
-  currency: Type.Optional(Type.String({ pattern: '^[A-Za-z]{3}$', description: 'ISO 4217, default USD' })),
 }

@@ -1,85 +1,122 @@
-import Type from 'typebox'
-import { MarketQuerySchema } from './common.ts'
+import Type, { type Static, type TSchema } from 'typebox'
+import { MarketFields, MarketSchema } from './market.ts'
+
+// The public validation object and the requests that produce it. Every TypeScript type of these
+// shapes is derived from the schema (Static), so the response schema, the OpenAPI document and the
+// code cannot disagree.
+
+export const VERDICTS = ['strong', 'promising', 'risky', 'avoid', 'insufficient_data'] as const
+export const SOURCE_STATUSES = ['ok', 'not_found', 'unavailable', 'rate_limited', 'quota_exhausted', 'not_configured'] as const
+export const COMPONENTS = ['demand', 'trend', 'competition', 'margin', 'quality'] as const
+export const EFFECTS = ['positive', 'negative', 'neutral'] as const
+
+export type Verdict = (typeof VERDICTS)[number]
+export type SourceStatus = (typeof SOURCE_STATUSES)[number]
+export type ComponentName = (typeof COMPONENTS)[number]
+
+/** YouTube videos are searched this far back; the last 30 days of it count as recent. */
+export const YOUTUBE_WINDOW_DAYS = 180
+export const RECENT_DAYS = 30
 
 const Num = Type.Optional(Type.Number())
 const Str = Type.Optional(Type.String())
-const Status = Type.Union(
-  ['ok', 'not_found', 'unavailable', 'rate_limited', 'quota_exhausted', 'not_configured'].map((s) => Type.Literal(s)),
-)
 const MaybeNum = Type.Union([Type.Number(), Type.Null()])
 
-const Signal = <T extends Type.TSchema>(data: T) =>
-  Type.Object({ status: Status, fetchedAt: Type.String(), data: Type.Optional(data), reason: Str })
+export const AliexpressSignalSchema = Type.Object({
+  salePrice: Num,
+  originalPrice: Num,
+  currency: Str,
+  ordersLast30Days: Num,
+  positiveFeedbackRate: Num,
+  commissionRate: Num,
+})
 
-const Price = Type.Object({ sale: Num, original: Num, currency: Str })
+export const FacebookAdStatsSchema = Type.Object({
+  activeAds: Type.Number(),
+  advertisers: Type.Number(),
+  medianAdAgeDays: MaybeNum,
+  longestRunningAdDays: MaybeNum,
+  newAdsLast7Days: Type.Number(),
+  /** true when the page cap stopped the count before the last page */
+  truncated: Type.Boolean(),
+})
+
+export const YoutubeStatsSchema = Type.Object({
+  videos: Type.Number(),
+  totalViews: Type.Number(),
+  medianViews: MaybeNum,
+  topVideoViews: MaybeNum,
+  videosLast30Days: Type.Number(),
+  viewsLast30Days: Type.Number(),
+})
+
+export type AliexpressSignal = Static<typeof AliexpressSignalSchema>
+export type FacebookAdStats = Static<typeof FacebookAdStatsSchema>
+export type YoutubeStats = Static<typeof YoutubeStatsSchema>
+
+const Signal = <T extends TSchema>(data: T) =>
+  Type.Object({
+    status: Type.Enum(SOURCE_STATUSES),
+    fetchedAt: Type.String(),
+    data: Type.Optional(data),
+    reason: Type.Optional(Type.String({ description: 'why the source has no data, when it has none' })),
+  })
+
+export const ReasonSchema = Type.Object({ code: Type.String(), effect: Type.Enum(EFFECTS), message: Type.String() })
+export const GateSchema = Type.Object({ code: Type.String(), message: Type.String() })
+const Components = Type.Object(Object.fromEntries(COMPONENTS.map((name) => [name, MaybeNum])) as Record<ComponentName, typeof MaybeNum>)
+export const ScoreSchema = Type.Object({ total: MaybeNum, components: Components })
+
+export type Reason = Static<typeof ReasonSchema>
+export type Gate = Static<typeof GateSchema>
+export type Score = Static<typeof ScoreSchema>
 
 export const ValidationSchema = Type.Object(
   {
     productId: Type.String(),
-    market: Type.Object({ country: Type.String(), currency: Type.String() }),
+    market: MarketSchema,
     product: Type.Object({
       title: Type.String(),
       url: Type.String(),
       imageUrl: Str,
       category: Str,
-      price: Price,
+      price: Type.Object({ sale: Num, original: Num, currency: Str }),
       ordersLast30Days: Num,
       positiveFeedbackRate: Num,
       shop: Type.Object({ id: Str, url: Str }),
     }),
-    keywords: Type.String(),
+    keywords: Type.String({ description: 'what Meta and YouTube were asked' }),
     signals: Type.Object({
-      aliexpress: Signal(
-        Type.Object({ salePrice: Num, originalPrice: Num, currency: Str, ordersLast30Days: Num, positiveFeedbackRate: Num, commissionRate: Num }),
-      ),
-      facebook: Signal(
-        Type.Object({
-          activeAds: Type.Number(),
-          advertisers: Type.Number(),
-          medianAdAgeDays: MaybeNum,
-          longestRunningAdDays: MaybeNum,
-          newAdsLast7Days: Type.Number(),
-          truncated: Type.Boolean(),
-        }),
-      ),
-      youtube: Signal(
-        Type.Object({
-          videos: Type.Number(),
-          totalViews: Type.Number(),
-          medianViews: MaybeNum,
-          topVideoViews: MaybeNum,
-          videosLast30Days: Type.Number(),
-          viewsLast30Days: Type.Number(),
-        }),
-      ),
+      aliexpress: Signal(AliexpressSignalSchema),
+      facebook: Signal(FacebookAdStatsSchema),
+      youtube: Signal(YoutubeStatsSchema),
     }),
-    score: Type.Object({
-      total: MaybeNum,
-      components: Type.Object({ demand: MaybeNum, trend: MaybeNum, competition: MaybeNum, margin: MaybeNum, quality: MaybeNum }),
-    }),
-    verdict: Type.Union(['strong', 'promising', 'risky', 'avoid', 'insufficient_data'].map((v) => Type.Literal(v))),
+    score: ScoreSchema,
+    verdict: Type.Enum(VERDICTS),
     confidence: Type.Number({ minimum: 0, maximum: 1 }),
-    reasons: Type.Array(
-      Type.Object({ code: Type.String(), effect: Type.Union([Type.Literal('positive'), Type.Literal('negative'), Type.Literal('neutral')]), message: Type.String() }),
-    ),
-    gates: Type.Array(Type.Object({ code: Type.String(), message: Type.String() })),
+    reasons: Type.Array(ReasonSchema),
+    gates: Type.Array(GateSchema),
     scoringVersion: Type.String(),
     validatedAt: Type.String(),
     expiresAt: Type.String(),
-    sandbox: Type.Optional(Type.Literal(true)),
+    sandbox: Type.Optional(Type.Literal(true, { description: 'present only when the data came from the sandbox upstreams' })),
   },
   { $id: 'Validation' },
 )
 
+export type Validation = Static<typeof ValidationSchema>
+export type SignalEnvelope<T> = { status: SourceStatus; fetchedAt: string; data?: T; reason?: string }
+/** What scoring concludes from the signals. */
+export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'scoringVersion'>
+
 const Keywords = Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'overrides the search terms derived from the title' }))
 
-export const ProductParamsSchema = Type.Object({ productId: Type.String({ pattern: '^[1-9][0-9]{5,19}$', description: 'AliExpress product id' }) })
-export const ValidationQuerySchema = Type.Object({ ...MarketQuerySchema, keywords: Keywords }, { additionalProperties: false })
+export const ValidationQuerySchema = Type.Object({ ...MarketFields, keywords: Keywords }, { additionalProperties: false })
 
 export const ValidationBodySchema = Type.Object(
   {
     product: Type.String({ minLength: 1, maxLength: 2048, description: 'AliExpress product id or item URL' }),
-    ...MarketQuerySchema,
+    ...MarketFields,
     keywords: Keywords,
   },
   { additionalProperties: false },
@@ -89,24 +126,25 @@ export const MAX_BATCH = 50
 export const BatchBodySchema = Type.Object(
   {
     products: Type.Array(Type.String({ maxLength: 2048 }), { minItems: 1, maxItems: MAX_BATCH }),
-    ...MarketQuerySchema,
+    ...MarketFields,
   },
   { additionalProperties: false },
 )
 
+const ItemError = Type.Object({ code: Type.String(), message: Type.String() })
 export const BatchItemSchema = Type.Union([
   Type.Object({ input: Type.String(), status: Type.Literal('ok'), validation: Type.Ref('Validation') }),
-  Type.Object({ input: Type.String(), status: Type.Literal('error'), error: Type.Object({ code: Type.String(), message: Type.String() }) }),
+  Type.Object({ input: Type.String(), status: Type.Literal('error'), error: ItemError }),
 ])
 
-export const BatchResponseSchema = Type.Object({
-  results: Type.Array(BatchItemSchema),
-  summary: Type.Object({
-    requested: Type.Integer(),
-    unique: Type.Integer(),
-    fromCache: Type.Integer(),
-    fetched: Type.Integer(),
-    failed: Type.Integer(),
-    durationMs: Type.Integer(),
-  }),
+export const BatchSummarySchema = Type.Object({
+  requested: Type.Integer(),
+  unique: Type.Integer(),
+  fromCache: Type.Integer(),
+  fetched: Type.Integer(),
+  failed: Type.Integer(),
+  durationMs: Type.Integer(),
 })
+export type BatchSummary = Static<typeof BatchSummarySchema>
+
+export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchItemSchema), summary: BatchSummarySchema })

@@ -4,11 +4,12 @@ import { createPgliteDatabase } from './pglite.ts'
 import { createPostgresDatabase } from './postgres.ts'
 import { createSqlStore, type SqlDatabase } from './sql.ts'
 import { createSupabaseStore } from './supabase.ts'
-import type { StoreLogger, ValidationStore } from './types.ts'
+import type { Logger } from '../logger.ts'
+import type { ValidationStore } from './types.ts'
 
 export { StoreError } from './errors.ts'
 export { parseBefore } from './rows.ts'
-export type { HistoryItem, HistoryPage, HistoryQuery, StoreLogger, ValidationStore } from './types.ts'
+export type { HistoryQuery, ValidationStore } from './types.ts'
 export { createWriteBehind, type WriteBehind, type WriteBehindOptions, type WriteBehindStats } from './write-behind.ts'
 
 export interface CreateStoreOptions {
@@ -26,7 +27,7 @@ export interface CreateStoreOptions {
  */
 export async function createStore(
   persistence: Config['persistence'],
-  logger?: StoreLogger,
+  logger?: Logger,
   options: CreateStoreOptions = {},
 ): Promise<ValidationStore | undefined> {
   switch (persistence.kind) {
@@ -47,7 +48,7 @@ export async function createStore(
   }
 }
 
-async function migrateOrClose(db: SqlDatabase, logger: StoreLogger | undefined): Promise<void> {
+async function migrateOrClose(db: SqlDatabase, logger: Logger | undefined): Promise<void> {
   try {
     await runMigrations(db, { logger })
   } catch (err) {

@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { SqlDatabase } from './sql.ts'
-import type { StoreLogger } from './types.ts'
+import type { Logger } from '../logger.ts'
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../schema/migrations/', import.meta.url))
 
@@ -33,7 +33,7 @@ export interface MigrationResult {
  */
 export async function runMigrations(
   db: SqlDatabase,
-  options: { dir?: string; logger?: StoreLogger } = {},
+  options: { dir?: string; logger?: Logger } = {},
 ): Promise<MigrationResult> {
   const dir = options.dir ?? MIGRATIONS_DIR
   const names = (await readdir(dir)).filter((name) => name.endsWith('.sql')).sort()

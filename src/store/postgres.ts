@@ -1,6 +1,7 @@
 import pg from 'pg'
 import { createSqlStore, type SqlDatabase } from './sql.ts'
-import type { StoreLogger, ValidationStore } from './types.ts'
+import type { Logger } from '../logger.ts'
+import type { ValidationStore } from './types.ts'
 
 export interface PostgresStoreOptions {
   /** any PostgreSQL URL, Supabase's direct, session-pooler and transaction-pooler strings included */
@@ -9,7 +10,7 @@ export interface PostgresStoreOptions {
   /** client-side deadline of one query */
   queryTimeoutMs?: number
   connectTimeoutMs?: number
-  logger?: StoreLogger
+  logger?: Logger
 }
 
 export function createPostgresDatabase(options: PostgresStoreOptions): SqlDatabase {

@@ -1,6 +1,6 @@
-import type { Validation } from '../validation/types.ts'
+import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
-import type { HistoryItem, HistoryPage } from './types.ts'
+import type { HistoryItem, HistoryPage } from '../schemas/products.ts'
 
 // The database's snake_case shapes, shared by the SQL stores and the supabase-js store so that every
 // implementation writes the same columns from the same validation.

@@ -1,8 +1,9 @@
-import type { Validation } from '../validation/types.ts'
+import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
 import { type HistoryRow, historyPage, requireBefore, toRows } from './rows.ts'
-import type { Market } from '../validation/sources.ts'
-import type { HistoryPage, HistoryQuery, ValidationStore } from './types.ts'
+import type { Market } from '../schemas/market.ts'
+import type { HistoryPage } from '../schemas/products.ts'
+import type { HistoryQuery, ValidationStore } from './types.ts'
 
 // The SQL of the node-postgres and PGlite stores. Every statement is parameterized with $n and sent
 // unnamed: Supabase's transaction pooler cannot keep named prepared statements. Market columns are

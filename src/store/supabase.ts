@@ -1,9 +1,10 @@
 import { createClient, type PostgrestError } from '@supabase/supabase-js'
-import type { Validation } from '../validation/types.ts'
+import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
-import type { Market } from '../validation/sources.ts'
+import type { Market } from '../schemas/market.ts'
 import { type HistoryRow, historyPage, requireBefore, toRows } from './rows.ts'
-import type { HistoryPage, HistoryQuery, ValidationStore } from './types.ts'
+import type { HistoryPage } from '../schemas/products.ts'
+import type { HistoryQuery, ValidationStore } from './types.ts'
 
 // What the tests verify (test/store/supabase.test.ts, against a local HTTP server that records what
 // supabase-js sends): the URLs, query strings, Prefer headers and bodies match PostgREST's documented

@@ -1,5 +1,6 @@
-import type { Market } from '../validation/sources.ts'
-import type { Score, Validation, Verdict } from '../validation/types.ts'
+import type { Market } from '../schemas/market.ts'
+import type { HistoryPage } from '../schemas/products.ts'
+import type { Validation } from '../schemas/validation.ts'
 
 export interface HistoryQuery {
   productId: string
@@ -9,23 +10,6 @@ export interface HistoryQuery {
   limit: number
   /** an ISO instant, e.g. `nextBefore` of the previous page: only validations strictly older than it */
   before?: string
-}
-
-export interface HistoryItem {
-  validatedAt: string
-  expiresAt: string
-  market: Market
-  score: Score['total']
-  verdict: Verdict
-  confidence: number
-  scoringVersion: string
-  components: Score['components']
-}
-
-export interface HistoryPage {
-  items: HistoryItem[]
-  /** present when there may be older items: pass it as `before` */
-  nextBefore?: string
 }
 
 export interface ValidationStore {
@@ -42,11 +26,4 @@ export interface ValidationStore {
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>
-}
-
-/** The subset of a pino logger the stores use. */
-export interface StoreLogger {
-  info(obj: object, msg: string): void
-  warn(obj: object, msg: string): void
-  error(obj: object, msg: string): void
 }

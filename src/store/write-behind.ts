@@ -1,6 +1,7 @@
-import type { Validation } from '../validation/types.ts'
+import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
-import type { StoreLogger, ValidationStore } from './types.ts'
+import type { Logger } from '../logger.ts'
+import type { ValidationStore } from './types.ts'
 
 export interface WriteBehindOptions {
   maxQueue?: number
@@ -8,7 +9,7 @@ export interface WriteBehindOptions {
   flushIntervalMs?: number
   retryBaseMs?: number
   retryMaxMs?: number
-  logger?: StoreLogger
+  logger?: Logger
 }
 
 export interface WriteBehindStats {

@@ -1,10 +1,10 @@
 import { AppError } from '../errors.ts'
-import type { Market } from './sources.ts'
+import { PRODUCT_ID_PATTERN } from '../schemas/product.ts'
 
 // What a client may name a product with. The URL is only ever parsed for its id: the service never
 // fetches a URL a client gave it.
 
-const ID = /^[1-9]\d{5,19}$/
+const ID = new RegExp(PRODUCT_ID_PATTERN)
 // www., m. and country sub-domains of aliexpress.com, and aliexpress.us; nothing that merely contains the name.
 const HOST = /^(?:(?:www|m|[a-z]{2})\.)?aliexpress\.(?:com|us)$/
 const ITEM_PATHS = [/^\/item\/(\d+)\.html$/, /^\/i\/(\d+)\.html$/, /^\/store\/product\/[^/]+\/\d+_(\d+)\.html$/]
@@ -37,19 +37,4 @@ export function parseProductInput(input: unknown): string {
 function invalid(input: unknown): AppError {
   const shown = typeof input === 'string' ? JSON.stringify(input.slice(0, 120)) : typeof input
   return new AppError('INVALID_PRODUCT', `${shown} is not an AliExpress product: send ${ACCEPTED_FORMS}`)
-}
-
-// Currencies AliExpress converts prices to (affiliate API `target_currency`).
-export const CURRENCIES = [
-  'USD', 'GBP', 'CAD', 'EUR', 'UAH', 'MXN', 'TRY', 'RUB', 'BRL', 'AUD', 'INR', 'JPY', 'IDR', 'SEK', 'KRW', 'ILS', 'THB', 'CLP', 'VND',
-] as const
-
-export function parseMarket(country: string | undefined, currency: string | undefined): Market {
-  const c = (country ?? 'US').trim().toUpperCase()
-  const cur = (currency ?? 'USD').trim().toUpperCase()
-  if (!/^[A-Z]{2}$/.test(c)) throw new AppError('INVALID_REQUEST', `country must be an ISO 3166 alpha-2 code such as US (got ${JSON.stringify(country)})`)
-  if (!(CURRENCIES as readonly string[]).includes(cur)) {
-    throw new AppError('INVALID_REQUEST', `currency must be one of ${CURRENCIES.join(', ')} (got ${JSON.stringify(currency)})`)
-  }
-  return { country: c, currency: cur }
 }

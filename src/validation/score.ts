@@ -1,6 +1,6 @@
 import type { ScoringWeights } from '../config.ts'
 import type { AliexpressProduct, FacebookAdStats, SourceResult, YoutubeStats } from './sources.ts'
-import type { Assessment, ComponentName, Gate, Reason, Verdict } from './types.ts'
+import { type Assessment, COMPONENTS, type ComponentName, type Gate, type Reason, type Verdict, YOUTUBE_WINDOW_DAYS, RECENT_DAYS } from '../schemas/validation.ts'
 
 // The formulas, their numbers and their reasons are documented in docs/scoring.md; change both together
 // and bump the version, because it is part of every cache key that holds a score.
@@ -17,8 +17,6 @@ export type ScoreResult = Assessment
 type SourceName = keyof ScoreInput
 type Maybe = number | null | undefined
 
-export const COMPONENTS: readonly ComponentName[] = ['demand', 'trend', 'competition', 'margin', 'quality']
-
 /**
  * Each component is built from parts; a part is fed by one source and holds a fixed share of its
  * component's weight. A part without data contributes nothing to the total and its weight counts as missing.
@@ -34,9 +32,6 @@ export const PARTS = {
 export const VERDICT_BANDS = { strong: 75, promising: 60, risky: 40 } as const
 export const MIN_CONFIDENCE = 0.5
 export const GATE_LIMITS = { minPositiveFeedback: 90, maxAdvertisers: 500 } as const
-
-/** The youtube client searches this many days back; 30 of them are "recent". */
-const YOUTUBE_WINDOW_DAYS = 180
 
 /** Band edges in US dollars; other currencies are scaled by a rough, deliberately coarse factor. */
 const MARGIN_CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 1, GBP: 1, CHF: 1, CAD: 1.4, AUD: 1.5, NZD: 1.7 }
@@ -126,7 +121,7 @@ function trendParts(input: TrendInput): Parts<'trend'> {
   return {
     // Young videos have had less time to collect views, so their fair share of views is below 30/180.
     youtubeViews: views && recentShareScore(views.recent, views.older, 0.1, 10_000),
-    youtubeVideos: videos && recentShareScore(videos.recent, videos.older, 30 / YOUTUBE_WINDOW_DAYS, 6),
+    youtubeVideos: videos && recentShareScore(videos.recent, videos.older, RECENT_DAYS / YOUTUBE_WINDOW_DAYS, 6),
     newAds: ads && recentShareScore(ads.recent, ads.older, 0.15, 5),
   }
 }

@@ -1,6 +1,10 @@
+import type { Market } from '../schemas/market.ts'
+import type { SearchSort } from '../schemas/products.ts'
+import type { FacebookAdStats, SourceStatus, YoutubeStats } from '../schemas/validation.ts'
+
 // The validation service owns these interfaces; the adapters in src/sources/ implement them.
 
-export type SourceStatus = 'ok' | 'not_found' | 'unavailable' | 'rate_limited' | 'quota_exhausted' | 'not_configured'
+export type { FacebookAdStats, Market, SearchSort, SourceStatus, YoutubeStats }
 
 export interface SourceFailure {
   status: Exclude<SourceStatus, 'ok'>
@@ -11,13 +15,6 @@ export interface SourceFailure {
 }
 
 export type SourceResult<T> = { status: 'ok'; data: T } | SourceFailure
-
-export interface Market {
-  /** ISO 3166 alpha-2, upper case */
-  country: string
-  /** ISO 4217, upper case */
-  currency: string
-}
 
 export interface AliexpressProduct {
   productId: string
@@ -35,8 +32,6 @@ export interface AliexpressProduct {
   shop: { id?: string; url?: string; name?: string }
   promotionUrl?: string
 }
-
-export type SearchSort = 'SALE_PRICE_ASC' | 'SALE_PRICE_DESC' | 'LAST_VOLUME_ASC' | 'LAST_VOLUME_DESC'
 
 export interface ProductSearch {
   keywords: string
@@ -62,28 +57,9 @@ export interface AliexpressSource {
   searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>>
 }
 
-export interface FacebookAdStats {
-  activeAds: number
-  advertisers: number
-  medianAdAgeDays: number | null
-  longestRunningAdDays: number | null
-  newAdsLast7Days: number
-  /** true when the page cap stopped the count before the last page */
-  truncated: boolean
-}
-
 export interface FacebookSource {
   /** Active ads matching the terms in the configured EU/UK countries. */
   adStats(terms: string, now: Date, signal?: AbortSignal): Promise<SourceResult<FacebookAdStats>>
-}
-
-export interface YoutubeStats {
-  videos: number
-  totalViews: number
-  medianViews: number | null
-  topVideoViews: number | null
-  videosLast30Days: number
-  viewsLast30Days: number
 }
 
 export interface YoutubeQuotaState {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import t from 'tap'
-import { cacheKeys } from '../../src/cache/keys.ts'
+import { cacheKeys } from '../../src/validation/source-cache.ts'
 import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
 import { buildTestApp } from '../helper.ts'
 
@@ -80,7 +80,7 @@ t.test('stale-while-revalidate through the API: STALE at once, one refresh, then
 
   await sleep(1_100)
   // Without its AliExpress answer in cache the refresh has to call AliExpress, which now fails.
-  await app.cache.delete(cacheKeys.aliexpress(id, { country: 'US', currency: 'USD' }))
+  await app.cache.delete(cacheKeys(true).aliexpress(id, { country: 'US', currency: 'USD' }))
   sandbox.aliexpress.setBehaviour({ fault: 'http503', faultRate: 1 })
   const staleAgain = await app.inject({ url })
   t.equal(staleAgain.headers['x-cache'], 'STALE')

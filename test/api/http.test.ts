@@ -1,5 +1,7 @@
+import helmet from '@fastify/helmet'
+import Fastify from 'fastify'
 import t from 'tap'
-import { SECURITY_HEADERS } from '../../src/plugins/security.ts'
+import { HELMET_OPTIONS, SECURITY_HEADERS } from '../../src/http/preset-headers.ts'
 import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
 import { buildTestApp } from '../helper.ts'
 
@@ -23,12 +25,13 @@ t.test('CORS: an allowed origin gets its grant, preflight included; another orig
   t.match(allowed.headers['access-control-expose-headers'], /x-cache/)
   t.match(allowed.headers['cache-control'], /^private/, 'a per-origin grant is never stored by a shared cache')
 
-  // The hot routes send a precomputed grant instead of running @fastify/cors: the same headers.
-  const ordinary = await app.inject({ url: '/health/live', headers: { origin: ALLOWED } })
+  // Every route sends a precomputed grant; @fastify/cors itself answers the preflight: the same headers.
   for (const name of ['access-control-allow-origin', 'access-control-allow-credentials', 'access-control-expose-headers']) {
-    t.ok(ordinary.headers[name], `${name} from @fastify/cors`)
-    t.equal(allowed.headers[name], ordinary.headers[name], `${name}: the precomputed grant is identical`)
+    t.ok(preflight.headers[name], `${name} from @fastify/cors`)
+    t.equal(allowed.headers[name], preflight.headers[name], `${name}: the precomputed grant is identical`)
   }
+  const ordinary = await app.inject({ url: '/health/live', headers: { origin: ALLOWED } })
+  t.equal(ordinary.headers['access-control-allow-origin'], ALLOWED, 'an ordinary route carries the grant too')
   const hotError = await app.inject({ url: '/api/v1/products/not-a-product/validation', headers: { origin: ALLOWED } })
   t.equal(hotError.statusCode, 400)
   t.equal(hotError.headers['access-control-allow-origin'], ALLOWED, 'an error on a hot route carries the grant too')
@@ -102,34 +105,37 @@ t.test('trusted proxy hops: the client address comes from X-Forwarded-For only t
   t.equal(b.statusCode, 200, 'two real clients behind our proxy are two clients')
 })
 
-t.test('security headers: the JSON-API policy, the same from helmet and from the precomputed copy', async (t) => {
+t.test('security headers: the JSON-API policy, exactly what @fastify/helmet sends, on every kind of answer', async (t) => {
+  const reference = Fastify()
+  await reference.register(helmet, HELMET_OPTIONS)
+  reference.get('/', async () => ({}))
+  t.teardown(() => reference.close())
+  const fromHelmet = (await reference.inject({ url: '/' })).headers
   const { app } = await buildTestApp(t)
-  const helmetRoute = await app.inject({ url: '/health/live' })
-  const hot = await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation` })
-  const search = await app.inject({ url: '/api/v1/products/search?q=posture%20corrector' })
-  const post = await app.inject({ method: 'POST', url: '/api/v1/validations', payload: { product: 'nope' } })
-  const notFound = await app.inject({ url: '/nothing/here' })
+  const answers = {
+    health: await app.inject({ url: '/health/live' }),
+    'hot GET': await app.inject({ url: `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation` }),
+    search: await app.inject({ url: '/api/v1/products/search?q=posture%20corrector' }),
+    'POST 400': await app.inject({ method: 'POST', url: '/api/v1/validations', payload: { product: 'nope' } }),
+    '404': await app.inject({ url: '/nothing/here' }),
+  }
   const names = Object.keys(SECURITY_HEADERS)
   t.same(names.sort(), ['content-security-policy', 'cross-origin-resource-policy', 'referrer-policy', 'strict-transport-security', 'x-content-type-options', 'x-frame-options'])
   for (const name of names) {
-    t.ok(helmetRoute.headers[name], `${name} set by @fastify/helmet`)
-    for (const [label, res] of [['hot GET', hot], ['search', search], ['POST 400', post], ['404', notFound]] as const) {
-      t.equal(res.headers[name], helmetRoute.headers[name], `${name} on ${label}`)
-    }
+    t.ok(fromHelmet[name], `${name} set by @fastify/helmet`)
+    for (const [label, res] of Object.entries(answers)) t.equal(res.headers[name], fromHelmet[name], `${name} on ${label}`)
   }
-  for (const [label, res] of [['helmet route', helmetRoute], ['hot GET', hot], ['search', search], ['POST 400', post], ['404', notFound]] as const) {
-    t.match(res.headers['x-request-id'], /^req-/, `x-request-id on ${label}`)
-  }
+  for (const [label, res] of Object.entries(answers)) t.match(res.headers['x-request-id'], /^req-/, `x-request-id on ${label}`)
   for (const url of ['/health/live', `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation`, '/nothing/here']) {
     const traced = await app.inject({ url, headers: { 'x-request-id': 'trace-abc-123' } })
     t.equal(traced.headers['x-request-id'], 'trace-abc-123', `a caller's request id is echoed on ${url}`)
   }
-  t.equal(helmetRoute.headers['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
-  t.equal(helmetRoute.headers['x-frame-options'], 'DENY')
-  t.equal(helmetRoute.headers['referrer-policy'], 'no-referrer')
+  t.equal(SECURITY_HEADERS['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
+  t.equal(SECURITY_HEADERS['x-frame-options'], 'DENY')
+  t.equal(SECURITY_HEADERS['referrer-policy'], 'no-referrer')
   for (const pageOnly of ['x-xss-protection', 'origin-agent-cluster', 'x-dns-prefetch-control', 'x-download-options', 'x-powered-by']) {
-    t.notOk(hot.headers[pageOnly], `no ${pageOnly}`)
-    t.notOk(helmetRoute.headers[pageOnly], `no ${pageOnly}`)
+    t.notOk(answers['hot GET'].headers[pageOnly], `no ${pageOnly}`)
+    t.notOk(fromHelmet[pageOnly], `no ${pageOnly} from helmet either`)
   }
 })
 

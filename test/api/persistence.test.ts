@@ -70,5 +70,5 @@ t.test('history: newest first, paginated; 400 for a bad cursor; 503 when persist
   const off = await buildTestApp(t)
   const res = await off.app.inject({ url: `/api/v1/products/${id}/history` })
   t.equal(res.statusCode, 503)
-  t.equal(res.json().error.code, 'UPSTREAM_UNAVAILABLE')
+  t.equal(res.json().error.code, 'DATABASE_UNAVAILABLE')
 })

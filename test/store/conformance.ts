@@ -1,6 +1,7 @@
 import type { Test } from 'tap'
 import { StoreError } from '../../src/store/errors.ts'
-import type { HistoryItem, ValidationStore } from '../../src/store/types.ts'
+import type { HistoryItem } from '../../src/schemas/products.ts'
+import type { ValidationStore } from '../../src/store/types.ts'
 import { makeValidation, newProductId } from './helpers.ts'
 
 // One suite for every ValidationStore that can run against a real database here (PGlite, PostgreSQL).

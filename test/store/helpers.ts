@@ -5,7 +5,7 @@ import { runMigrations } from '../../src/store/migrate.ts'
 import { createPgliteDatabase, openPglite } from '../../src/store/pglite.ts'
 import { createPostgresDatabase } from '../../src/store/postgres.ts'
 import type { SqlDatabase } from '../../src/store/sql.ts'
-import type { Validation, Verdict } from '../../src/validation/types.ts'
+import type { Validation, Verdict } from '../../src/schemas/validation.ts'
 
 interface Teardown {
   teardown(fn: () => unknown): void

@@ -4,7 +4,7 @@ import { createPgliteStore } from '../../src/store/pglite.ts'
 import { createPostgresStore } from '../../src/store/postgres.ts'
 import type { ValidationStore } from '../../src/store/types.ts'
 import { createWriteBehind } from '../../src/store/write-behind.ts'
-import type { Validation } from '../../src/validation/types.ts'
+import type { Validation } from '../../src/schemas/validation.ts'
 import { countRows, createTestSchema, makeValidation, NO_DATABASE_URL, sharedPglite } from './helpers.ts'
 import { startTcpProxy } from './proxy.ts'
 

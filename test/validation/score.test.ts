@@ -2,7 +2,6 @@ import fc from 'fast-check'
 import t, { type Test } from 'tap'
 import { DEFAULT_WEIGHTS, type ScoringWeights } from '../../src/config.ts'
 import {
-  COMPONENTS,
   competitionScore,
   demandScore,
   marginScore,
@@ -15,6 +14,7 @@ import {
   trendScore,
 } from '../../src/validation/score.ts'
 import type { AliexpressProduct, FacebookAdStats, SourceFailure, SourceResult, YoutubeStats } from '../../src/validation/sources.ts'
+import { COMPONENTS } from '../../src/schemas/validation.ts'
 
 const RUNS = { numRuns: 500 }
 const EPSILON = 1e-9

@@ -60,7 +60,7 @@ const FIELDS = [
   'promotion_link',
 ].join(',')
 
-/** The API accepts page_size 1-50 (upstream-apis.md 1.5). */
+/** aliexpress.affiliate.product.query accepts page_size 1-50. */
 const MAX_PAGE_SIZE = 50
 
 export function createAliexpressClient(options: AliexpressClientOptions): AliexpressClient {

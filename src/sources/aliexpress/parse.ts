@@ -2,8 +2,8 @@ import type { AliexpressProduct, ProductSearchPage, SourceFailure, SourceResult 
 
 // Turns AliExpress affiliate answers into our types. Everything is coerced at this boundary:
 // numbers arrive as strings and strings as numbers, percentages carry '%', ids may exceed 2^53,
-// wrapper arrays may be single objects and `resp_result` may itself be a JSON string
-// (upstream-apis.md 1.4, 1.5, 1.7, 1.8).
+// wrapper arrays may be single objects and `resp_result` may itself be a JSON string (one public
+// client parses it defensively). Method reference: https://openservice.aliexpress.com (affiliate API).
 
 export const PRODUCT_DETAIL_KEY = 'aliexpress_affiliate_productdetail_get_response'
 export const PRODUCT_QUERY_KEY = 'aliexpress_affiliate_product_query_response'

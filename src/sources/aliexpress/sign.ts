@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto'
 
-// AliExpress Open Platform request signing, sha256 variant (upstream-apis.md 1.3). The gateway
+// AliExpress Open Platform request signing, sha256 variant
+// (https://open.alitrip.com/docs/doc.htm?articleId=120692&docType=1&treeId=727). The gateway
 // rebuilds the same string from what it received, so every parameter sent must be signed and
 // vice versa: empty values are dropped before both, as the platform's own TOP utility skips them.
 
@@ -47,7 +48,8 @@ export function buildSignedParams(call: SignedCall): Record<string, string> {
     ...call.params,
     app_key: call.appKey,
     method: call.method,
-    // Epoch ms sidesteps the GMT+8 wall-clock format of the legacy protocol (upstream-apis.md 1.2).
+    // Epoch ms, which the platform accepts within 7,200 s of UTC, sidesteps the legacy protocol's
+    // GMT+8 wall-clock format (https://developer.alibaba.com/docs/doc.htm?articleId=120691&docType=1&treeId=727).
     timestamp: String(Math.trunc(call.now)),
     sign_method: 'sha256',
     format: 'json',

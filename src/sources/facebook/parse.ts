@@ -2,8 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { retryAfterMs } from '../http.ts'
 import type { FacebookAdStats, SourceFailure } from '../../validation/sources.ts'
 
-// Pure functions over the Ad Library's wire format (upstream-apis.md section 2): page parsing, the
-// Graph error table, the usage headers and the statistics. No I/O here, no clock reads.
+// Pure functions over the Ad Library's wire format (https://developers.facebook.com/docs/graph-api/reference/ads_archive/):
+// page parsing, the Graph error table (https://developers.facebook.com/docs/graph-api/guides/error-handling), the usage headers and the statistics. No I/O here, no clock reads.
 
 const DAY_MS = 86_400_000
 

@@ -3,6 +3,7 @@ import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResp
 import { classifyFailure, computeStats, parseSearchList, parseVideoList } from './parse.ts'
 import type { QuotaCounter } from '../../quota/counter.ts'
 import { nextPacificMidnight, pacificDayKey } from '../../quota/pacific-day.ts'
+import { YOUTUBE_WINDOW_DAYS } from '../../schemas/validation.ts'
 
 // One videoStats = one search.list (the scarce resource: ~100 a day) + one videos.list for up to 50
 // ids. The budget is checked and taken before any HTTP so a spent day costs no calls at all.
@@ -33,7 +34,7 @@ const KEY_GRACE_MS = 3_600_000
 const NO_LIMIT = Number.MAX_SAFE_INTEGER
 
 export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSource & { close(): Promise<void> } {
-  const windowDays = options.windowDays ?? 180
+  const windowDays = options.windowDays ?? YOUTUBE_WINDOW_DAYS
   const maxResults = Math.min(50, Math.max(1, options.maxResults ?? 50))
   const secrets = options.apiKey ? [options.apiKey] : []
   const upstream = createUpstream({

@@ -1,4 +1,5 @@
 import type { SourceFailure, YoutubeStats } from '../../validation/sources.ts'
+import { RECENT_DAYS } from '../../schemas/validation.ts'
 
 // Pure readers of the YouTube Data API v3 wire format: no I/O, so each quirk is tested on a fixture.
 
@@ -168,7 +169,7 @@ export function classifyFailure(operation: string, status: number, body: string,
  * The median of an even number of values is the mean of the middle two, rounded.
  */
 export function computeStats(found: readonly SearchVideo[], facts: ReadonlyMap<string, VideoFacts>, now: Date): YoutubeStats {
-  const recentFrom = now.getTime() - 30 * DAY_MS
+  const recentFrom = now.getTime() - RECENT_DAYS * DAY_MS
   const views: number[] = []
   let videosLast30Days = 0
   let viewsLast30Days = 0

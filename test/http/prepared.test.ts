@@ -1,10 +1,10 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import t from 'tap'
-import { createPreparedCache, matchesEtag, negotiateEncoding, prepareBody } from '../../src/cache/prepared.ts'
+import { createPreparedCache, matchesEtag, negotiateEncoding, prepareBody } from '../../src/http/prepared.ts'
 
 t.test('prepared bodies: exact buffers that decode to the JSON, one ETag per encoding', async (t) => {
   const json = JSON.stringify({ hello: 'world', n: 'x'.repeat(3000) })
-  const body = prepareBody(json, 1_000, 2_000, 3_000)
+  const body = prepareBody(json, { storedAt: 1_000, freshUntil: 2_000, staleUntil: 3_000 })
   t.equal(body.identity.toString(), json)
   t.equal(gunzipSync(body.gzip).toString(), json)
   t.equal(brotliDecompressSync(body.br).toString(), json)
@@ -14,7 +14,7 @@ t.test('prepared bodies: exact buffers that decode to the JSON, one ETag per enc
   }
   t.not(body.etags.identity, body.etags.gzip)
   t.not(body.etags.gzip, body.etags.br)
-  t.equal(prepareBody(json, 5, 6, 7).etags.identity, body.etags.identity, 'same bytes, same ETag')
+  t.equal(prepareBody(json, { storedAt: 5, freshUntil: 6, staleUntil: 7 }).etags.identity, body.etags.identity, 'same bytes, same ETag')
 })
 
 t.test('encoding negotiation and If-None-Match', async (t) => {
@@ -24,7 +24,7 @@ t.test('encoding negotiation and If-None-Match', async (t) => {
   t.equal(negotiateEncoding('br;q=0, gzip'), 'gzip')
   t.equal(negotiateEncoding('*'), 'br')
   t.equal(negotiateEncoding('identity'), 'identity')
-  const body = prepareBody('{}', 1, 2, 3)
+  const body = prepareBody('{}', { storedAt: 1, freshUntil: 2, staleUntil: 3 })
   t.ok(matchesEtag('*', body))
   t.ok(matchesEtag(`W/${body.etags.br}`, body))
   t.notOk(matchesEtag('"other"', body))
@@ -32,7 +32,7 @@ t.test('encoding negotiation and If-None-Match', async (t) => {
 
 t.test('the prepared cache is bounded by bytes', async (t) => {
   const cache = createPreparedCache(200_000)
-  for (let i = 0; i < 500; i++) cache.set(`k${i}`, prepareBody(JSON.stringify({ i, pad: 'y'.repeat(2000) }), 1, 2, 3))
+  for (let i = 0; i < 500; i++) cache.set(`k${i}`, prepareBody(JSON.stringify({ i, pad: 'y'.repeat(2000) }), { storedAt: 1, freshUntil: 2, staleUntil: 3 }))
   t.ok(cache.calculatedSize <= 200_000)
   t.ok(cache.has('k499'))
   t.notOk(cache.has('k0'))

@@ -1,22 +1,18 @@
 import { createHash } from 'node:crypto'
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib'
 import { LRUCache } from 'lru-cache'
+import type { EntryTimes } from '../cache/cache.ts'
 
 // A cached answer kept as the exact bytes we send: serialized, hashed and compressed once when it
 // enters the cache, so serving it costs a map lookup and a socket write.
 
-export interface PreparedBody {
+export interface PreparedBody extends EntryTimes {
   identity: Buffer
   gzip: Buffer
   br: Buffer
   /** strong ETags, one per encoding (RFC 9110: a representation's bytes differ per encoding) */
   etags: { identity: string; gzip: string; br: string }
   lastModified: string
-  /** epoch ms when the cache entry behind these bytes was stored: identifies the entry */
-  storedAt: number
-  /** epoch ms: fresh until, then stale-servable until staleUntil */
-  freshUntil: number
-  staleUntil: number
 }
 
 export type Encoding = 'identity' | 'gzip' | 'br'
@@ -31,7 +27,8 @@ function exact(source: Buffer): Buffer {
   return copy
 }
 
-export function prepareBody(json: string, storedAt: number, freshUntil: number, staleUntil: number): PreparedBody {
+/** The bytes of one cache entry's answer; its times identify the entry (`storedAt`) and bound its use. */
+export function prepareBody(json: string, times: EntryTimes): PreparedBody {
   const identity = exact(Buffer.from(json))
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 27)
   return {
@@ -40,10 +37,10 @@ export function prepareBody(json: string, storedAt: number, freshUntil: number, 
     gzip: exact(gzipSync(identity, { level: 6 })),
     br: exact(brotliCompressSync(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 5, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } })),
     etags: { identity: `"${hash}"`, gzip: `"${hash}-gz"`, br: `"${hash}-br"` },
-    lastModified: new Date(storedAt).toUTCString(),
-    storedAt,
-    freshUntil,
-    staleUntil,
+    lastModified: new Date(times.storedAt).toUTCString(),
+    storedAt: times.storedAt,
+    freshUntil: times.freshUntil,
+    staleUntil: times.staleUntil,
   }
 }
 

@@ -1,0 +1,99 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { CacheStatus, EntryTimes } from '../cache/cache.ts'
+import type { Outcome, Timing } from '../validation/context.ts'
+import { matchesEtag, negotiateEncoding, type PreparedBody, type PreparedCache, prepareBody } from './prepared.ts'
+
+// The cacheable GET, in one place: a fresh answer is sent from bytes prepared once per cache entry
+// (JSON, gzip, brotli and their ETags), synchronously, without calling the service; anything else goes
+// to the loader and its answer is prepared for the next request. Either way the answer carries
+// X-Cache, Server-Timing, the HTTP caching policy of docs/caching.md and a 304 for a matching ETag.
+
+export type XCache = CacheStatus | 'BYPASS'
+
+/** Route options every cached GET shares: its body is compressed already, and a GET has none to decompress. */
+export const CACHED_GET = { compress: false, decompress: false } as const
+
+export type CachedGet = (request: FastifyRequest, reply: FastifyReply, key: string, load: () => Promise<Outcome<unknown>>) => void | Promise<void>
+
+export function createCachedGet(prepared: PreparedCache, staleGraceMs: number): CachedGet {
+  const grace = Math.floor(staleGraceMs / 1000)
+
+  function send(request: FastifyRequest, reply: FastifyReply, body: PreparedBody, xCache: XCache, timing: string) {
+    const encoding = negotiateEncoding(request.headers['accept-encoding'])
+    reply.headers(cachingHeaders(request, body, grace))
+    reply.header('x-cache', xCache)
+    reply.header('server-timing', timing)
+    reply.header('last-modified', body.lastModified)
+    reply.header('etag', body.etags[encoding])
+    if (matchesEtag(request.headers['if-none-match'], body)) return reply.code(304).send()
+    reply.header('content-type', 'application/json; charset=utf-8')
+    if (encoding !== 'identity') reply.header('content-encoding', encoding)
+    return reply.send(body[encoding])
+  }
+
+  /** The prepared bytes of a cache entry: made once per stored entry, then reused by every request. */
+  function bodyFor(key: string, outcome: Outcome<unknown>): PreparedBody {
+    const existing = prepared.get(key)
+    if (existing && existing.storedAt === outcome.entry.storedAt) return existing
+    const body = prepareBody(JSON.stringify(outcome.value), outcome.entry)
+    prepared.set(key, body)
+    return body
+  }
+
+  return function cachedGet(request, reply, key, load) {
+    const hot = prepared.get(key)
+    if (hot && Date.now() < hot.freshUntil) {
+      send(request, reply, hot, 'HIT', 'cache;desc=hit')
+      return
+    }
+    return load().then((outcome) => {
+      send(request, reply, bodyFor(key, outcome), outcome.status, serverTiming(outcome.timings))
+    })
+  }
+}
+
+export function serverTiming(timings: readonly Timing[]): string {
+  return timings
+    .map((t) => [t.name, t.desc ? `desc=${t.desc}` : '', t.durMs !== undefined ? `dur=${t.durMs.toFixed(1)}` : ''].filter(Boolean).join(';'))
+    .join(', ')
+}
+
+interface Policy {
+  fresh: number
+  shared: Readonly<Record<string, string>>
+  personal: Readonly<Record<string, string>>
+}
+
+const policies = new WeakMap<object, Policy>()
+
+/**
+ * Cache-Control for an answer that stays valid until `freshUntil`.
+ * - Browsers keep it at most a minute and may use it stale while revalidating.
+ * - Shared caches keep it until the entry expires (s-maxage); RFC 9111 makes s-maxage imply
+ *   proxy-revalidate, so their stale policy goes in CDN-Cache-Control (RFC 9213) instead.
+ * - An answer to a cross-origin or credentialed request is private: it carries a grant for one
+ *   origin, and some CDNs ignore Vary, so no shared cache may hand it to anyone else.
+ */
+export function cachingHeaders(request: FastifyRequest, body: EntryTimes, graceS: number, now = Date.now()): Readonly<Record<string, string>> {
+  const fresh = Math.max(0, Math.floor((body.freshUntil - now) / 1000))
+  // The headers change only when `fresh` ticks down, once a second: built then, reused until.
+  let policy = policies.get(body)
+  if (policy?.fresh !== fresh) {
+    policy = policyFor(fresh, graceS)
+    policies.set(body, policy)
+  }
+  return request.headers.origin || request.headers.authorization || request.headers['x-admin-key'] ? policy.personal : policy.shared
+}
+
+function policyFor(fresh: number, grace: number): Policy {
+  const browser = Math.min(60, fresh)
+  return {
+    fresh,
+    shared: Object.freeze({
+      'cache-control': `public, max-age=${browser}, s-maxage=${fresh}, stale-while-revalidate=60, stale-if-error=${grace}`,
+      'cdn-cache-control': `max-age=${fresh}, stale-while-revalidate=${grace}, stale-if-error=${grace}`,
+      vary: 'Origin, Accept-Encoding',
+    }),
+    personal: Object.freeze({ 'cache-control': `private, max-age=${browser}, stale-while-revalidate=60`, vary: 'Origin, Accept-Encoding' }),
+  }
+}
