@@ -1,18 +1,21 @@
-import { rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { type Child, checkoutRevision, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/processes.ts'
+import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
 // npm run bench:hot-path [-- --against=<git ref> ...] [--rate=5000] [--rounds=8] [--seconds=3]
 //
 // CPU per cached GET: this tree, optionally other revisions (each checked out in a temporary git
-// worktree), and bare Fastify serving the same bytes, all running at once as children and loaded
-// in turn, round after round, at a fixed rate none of them saturates. On shared cores throughput
-// swings by ±30% between runs; interleaved rounds and CPU time per request (from /proc) do not.
+// worktree), bare Fastify serving the same bytes, and bare Fastify sending the same bytes with the
+// same headers (the API's own answer, captured), all running at once as children, each in its own
+// process, and loaded in turn, round after round, at a fixed rate none of them saturates. On shared
+// cores throughput swings by ±30% between runs; interleaved rounds and CPU time per request (from
+// /proc) do not. Each ratio is taken against the baseline of the same round, then the median.
 
 const { values } = parseArgs({
   options: {
@@ -62,13 +65,17 @@ try {
     cleanups.push(remove)
     await startApi(ref, dir)
   }
-  const first = await fetch(`${targets[0]!.child.url}${paths[0]}`)
-  const bodyFile = join(tmpdir(), `dropforge-bench-body-${process.pid}.json`)
-  await writeFile(bodyFile, Buffer.from(await first.arrayBuffer()))
-  cleanups.push(() => rm(bodyFile, { force: true }))
-  const baseline = await spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), env: { BASELINE_BODY_FILE: bodyFile } })
-  cleanups.push(() => baseline.stop())
-  targets.unshift({ name: 'bare Fastify', child: baseline, cpuUsPerRequest: [] })
+  const work = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
+  cleanups.push(() => rm(work, { recursive: true, force: true }))
+  const { bodyFile, headersFile } = await writeReferenceAnswer(`${targets[0]!.child.url}${paths[0]}`, work)
+  for (const [name, env] of [
+    ['bare + headers', { BASELINE_BODY_FILE: bodyFile, BASELINE_HEADERS_FILE: headersFile }],
+    ['bare Fastify', { BASELINE_BODY_FILE: bodyFile }],
+  ] as const) {
+    const baseline = await spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), env })
+    cleanups.push(() => baseline.stop())
+    targets.unshift({ name, child: baseline, cpuUsPerRequest: [] })
+  }
 
   for (let round = 1; round <= rounds; round++) {
     // Every other round in reverse order, so no target always runs right after the same one.
@@ -90,12 +97,13 @@ try {
     process.stderr.write(`round ${round}/${rounds}: ${targets.map((t) => `${t.name} ${t.cpuUsPerRequest.at(-1)!.toFixed(1)} µs`).join(', ')}\n`)
   }
   const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  const bare = targets[0]!
+  const [bare, bareHeaders] = [targets[0]!, targets[1]!]
+  // Each round's ratio to the baseline of the same round, then the median: drift cancels out.
+  const ratio = (base: Target, target: Target) => median(target.cpuUsPerRequest.map((us, r) => base.cpuUsPerRequest[r]! / us)).toFixed(2)
   console.log(`CPU per cached GET at ${rate} req/s, median of ${rounds} interleaved rounds of ${seconds} s (Node ${process.version}):`)
+  console.log(`  ${'target'.padEnd(16)} ${'µs'.padStart(6)}   bare/this   (bare + headers)/this`)
   for (const target of targets) {
-    // Each round's ratio to the baseline of the same round, then the median: drift cancels out.
-    const ratios = target.cpuUsPerRequest.map((us, r) => bare.cpuUsPerRequest[r]! / us)
-    console.log(`  ${target.name.padEnd(14)} ${median(target.cpuUsPerRequest).toFixed(1).padStart(6)} µs   bare/this ${median(ratios).toFixed(2)}`)
+    console.log(`  ${target.name.padEnd(16)} ${median(target.cpuUsPerRequest).toFixed(1).padStart(6)}   ${ratio(bare, target).padStart(9)}   ${ratio(bareHeaders, target).padStart(21)}`)
   }
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`cleanup failed: ${String(err)}\n`))

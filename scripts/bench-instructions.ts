@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { CHILD_HOST, type Child, checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
+import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
 import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
@@ -178,13 +179,7 @@ try {
   const probe = await spawnApi(ROOT)([])
   cleanups.push(() => probe.stop())
   await warm(probe.url, products.slice(0, 1))
-  const first = await fetch(`${probe.url}${paths[0]}`)
-  const bodyFile = join(work, 'body.json')
-  const headersFile = join(work, 'headers.json')
-  await writeFile(bodyFile, Buffer.from(await first.arrayBuffer()))
-  // Node writes content-length, date and the connection headers itself; the baseline sets its own request id.
-  const perResponse = new Set(['content-length', 'date', 'connection', 'keep-alive', 'x-request-id'])
-  await writeFile(headersFile, JSON.stringify(Object.fromEntries([...first.headers].filter(([name]) => !perResponse.has(name)))))
+  const { bodyFile, headersFile } = await writeReferenceAnswer(`${probe.url}${paths[0]}`, work)
   await probe.stop()
 
   const baseline = (env: SpawnOptions['env']) => async (wrapper: string[]) =>
