@@ -432,6 +432,9 @@ export function sandboxApiEnv(sandbox: Sandbox): Record<string, string> {
     YOUTUBE_API_URL: sandbox.youtube.url,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    // One process, its own memory cache: a REDIS_URL inherited from the shell (CI sets one) would
+    // put a network round trip into every figure and leave keys behind in a shared Redis.
+    REDIS_URL: '',
     // High enough never to answer 429, low-level enough that the plugin still runs on every request.
     RATE_LIMIT_MAX: '1000000000',
     YOUTUBE_SEARCH_DAILY_LIMIT: '1000000',

@@ -91,7 +91,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // and quotas fail open): wait for it, or for its first error, so the first requests are counted.
   if (redis) await Promise.race([once(redis, 'ready'), once(redis, 'error'), sleep(1_000, undefined, { ref: false })]).catch(() => {})
   const entryBytes = Math.floor(config.cache.memoryMaxBytes * 0.75)
-  const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log) : createMemoryStore(entryBytes))
+  const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log, { namespace: `${config.redisKeyPrefix}:cache` }) : createMemoryStore(entryBytes))
   // With Redis shared by every instance, a byte-bounded in-process layer sits in front of it.
   const localStore = cacheStore.kind === 'redis' ? own(createMemoryStore(entryBytes)) : undefined
   const cache = createCache({
@@ -117,7 +117,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
         ...config.youtube,
         timeoutMs,
         onCall,
-        quota: redis ? createRedisQuotaCounter(redis) : createMemoryQuotaCounter(),
+        quota: redis ? createRedisQuotaCounter(redis, { keyPrefix: `${config.redisKeyPrefix}:quota:` }) : createMemoryQuotaCounter(),
       }),
     )
 
@@ -162,7 +162,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // First, so that every route after it (the CORS preflight route too) gets its metrics hook.
   await app.register(metricsPlugin, { metrics })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
-  await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis })
+  await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
   await app.register(healthRoutes)

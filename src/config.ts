@@ -48,6 +48,11 @@ export const EnvSchema = Type.Object({
   CACHE_STALE_GRACE: Duration('1h'),
   CACHE_MEMORY_MAX_BYTES: Int(67_108_864, 1_048_576, 68_719_476_736),
   REDIS_URL: Type.Optional(Url()),
+  REDIS_KEY_PREFIX: Type.String({
+    default: 'dropforge',
+    pattern: '^[A-Za-z0-9_.-]{1,64}$',
+    description: 'letters, digits, dot, dash or underscore (at most 64)',
+  }),
   SUPABASE_URL: Type.Optional(Url()),
   SUPABASE_SERVICE_ROLE_KEY: Secret(),
   DATABASE_URL: Type.Optional(Url()),
@@ -102,6 +107,8 @@ export interface Config {
   trustProxy: false | number | string[]
   cache: { validationTtlMs: number; searchTtlMs: number; suppliersTtlMs: number; staleGraceMs: number; memoryMaxBytes: number }
   redisUrl?: string
+  /** every key this service writes to Redis starts with it, so environments can share one Redis */
+  redisKeyPrefix: string
   persistence:
     | { kind: 'off' }
     | { kind: 'supabase'; url: string; serviceRoleKey: string }
@@ -188,6 +195,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       memoryMaxBytes: env.CACHE_MEMORY_MAX_BYTES,
     },
     redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
     persistence: selectPersistence(env),
     aliexpress: {
       appKey: env.ALIEXPRESS_APP_KEY,

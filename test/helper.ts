@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { Redis } from 'ioredis'
 import { type AppDeps, buildApp } from '../src/app.ts'
 import { type Config, loadConfig } from '../src/config.ts'
 import { type Sandbox, type SandboxOptions, startSandbox, withSandbox } from '../src/sandbox/index.ts'
@@ -51,4 +53,28 @@ export async function buildTestApp(
   const app = await buildApp(config, options.deps)
   t.teardown(() => app.close())
   return { app, sandbox, config }
+}
+
+/**
+ * The shared Redis of REDIS_URL under a key prefix of this test's own, every key of which is deleted
+ * when the test ends; undefined when REDIS_URL is not set. Apps built with the same env share it.
+ */
+export function redisTestEnv(t: Teardown): { REDIS_URL: string; REDIS_KEY_PREFIX: string } | undefined {
+  const url = process.env.REDIS_URL
+  if (!url) return undefined
+  const prefix = `test-${randomUUID()}`
+  t.teardown(() => deleteRedisKeys(url, `${prefix}:*`))
+  return { REDIS_URL: url, REDIS_KEY_PREFIX: prefix }
+}
+
+export async function deleteRedisKeys(url: string, pattern: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 })
+  try {
+    await redis.connect()
+    for await (const keys of redis.scanStream({ match: pattern, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length > 0) await redis.unlink(...keys)
+    }
+  } finally {
+    redis.disconnect()
+  }
 }

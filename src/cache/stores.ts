@@ -59,7 +59,7 @@ export function createMemoryStore(maxBytes: number): CacheStoreHandle {
   }
 }
 
-export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>): CacheStoreHandle {
+export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>, options: { namespace?: string } = {}): CacheStoreHandle {
   // No offline queue and a short connect timeout: while Redis is down every command fails at once
   // (and the cache treats it as a miss) instead of queueing behind a reconnect forever.
   const client = createClient({
@@ -78,7 +78,7 @@ export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>): Cac
   client.on('error', logError)
   const adapter = new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: false, connectionTimeout: 1_000 })
   adapter.on('error', logError)
-  const keyv = new Keyv({ store: adapter, namespace: NAMESPACE, useKeyPrefix: false })
+  const keyv = new Keyv({ store: adapter, namespace: options.namespace ?? NAMESPACE, useKeyPrefix: false })
   keyv.on('error', logError)
   return {
     keyv,

@@ -17,13 +17,14 @@ export interface RateLimitOptions {
   windowMs: number
   /** shared counters across instances; without it each instance counts alone */
   redis?: Redis
+  keyPrefix?: string
 }
 
 export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
 async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) {
   const { max, windowMs } = options
-  const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, 'df-rl:') : new LocalStore(false, false, 5000)
+  const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : new LocalStore(false, false, 5000)
 
   const limit: RateLimitHook = (request, _reply, done) => {
     // request.ip honours TRUST_PROXY, so with no trusted proxy a forged X-Forwarded-For changes

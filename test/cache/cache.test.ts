@@ -1,9 +1,11 @@
+import { randomUUID } from 'node:crypto'
 import { once } from 'node:events'
 import { createServer, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { createCache } from '../../src/cache/cache.ts'
 import { createMemoryStore, createRedisStore } from '../../src/cache/stores.ts'
+import { deleteRedisKeys } from '../helper.ts'
 
 const silent = { warn: () => {} }
 
@@ -145,17 +147,18 @@ t.test('Redis hanging: reads and writes give up after the store deadline', async
 
 const redisUrl = process.env.REDIS_URL
 t.test('Redis store: two caches on one Redis share entries', { skip: redisUrl ? false : 'REDIS_URL not set' }, async (t) => {
-  const a = createRedisStore(redisUrl!, silent)
-  const b = createRedisStore(redisUrl!, silent)
+  const namespace = `test-${randomUUID()}`
+  const a = createRedisStore(redisUrl!, silent, { namespace })
+  const b = createRedisStore(redisUrl!, silent, { namespace })
   t.teardown(async () => {
     await a.close()
     await b.close()
+    await deleteRedisKeys(redisUrl!, `${namespace}:*`)
   })
-  const key = `test:${process.pid}:${Date.now()}`
+  const key = 'shared'
   const ca = createCache({ store: a.keyv, staleGraceMs: 1000, storeTimeoutMs: 1000 })
   const cb = createCache({ store: b.keyv, staleGraceMs: 1000, storeTimeoutMs: 1000 })
   await ca.getOrLoad(key, async () => ({ value: { from: 'a' }, ttlMs: 10_000 }))
   const hit = await cb.getOrLoad(key, async () => ({ value: { from: 'b' }, ttlMs: 10_000 }))
   t.same([hit.status, hit.value], ['HIT', { from: 'a' }])
-  await ca.delete(key)
 })
