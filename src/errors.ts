@@ -1,28 +1,12 @@
+import { ERRORS, type ErrorCode } from './schemas/errors.ts'
 import type { SourceStatus } from './schemas/validation.ts'
 import { StoreError } from './store/errors.ts'
 
-// One registry of the errors a client can see, and the one place where the failures of what we depend
-// on (the database, the upstreams) become one of them. A product that scores badly is a normal result,
-// not an error; these are for requests we cannot answer.
+// The errors a client can see are the registry's (src/schemas/errors.ts); this is the one place where
+// the failures of what we depend on (the database, the upstreams) become one of them.
 
-export const ERRORS = {
-  INVALID_PRODUCT: { status: 400, message: 'Product must be an AliExpress product id or item URL' },
-  INVALID_REQUEST: { status: 400, message: 'The request is not valid' },
-  UNAUTHORIZED: { status: 401, message: 'A valid admin key is required' },
-  FORBIDDEN: { status: 403, message: 'Not allowed' },
-  NOT_FOUND: { status: 404, message: 'No such route' },
-  PRODUCT_NOT_FOUND: { status: 404, message: 'AliExpress has no such product' },
-  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Send application/json' },
-  RATE_LIMITED: { status: 429, message: 'Too many requests' },
-  UPSTREAM_ERROR: { status: 502, message: 'AliExpress answered with an error' },
-  UPSTREAM_UNAVAILABLE: { status: 503, message: 'AliExpress is unavailable' },
-  DATABASE_UNAVAILABLE: { status: 503, message: 'The database is unavailable; try again shortly' },
-  UPSTREAM_TIMEOUT: { status: 504, message: 'AliExpress did not answer in time' },
-  INTERNAL: { status: 500, message: 'Internal error' },
-} as const
+export { ERRORS, type ErrorCode }
 
-export type ErrorCode = keyof typeof ERRORS
 
 export interface ErrorDetail {
   field?: string

@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { ERRORS, type ErrorCode } from '../errors.ts'
+import { ERRORS, type ErrorCode } from './errors.ts'
 
 export const ErrorSchema = Type.Object(
   {

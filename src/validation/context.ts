@@ -2,7 +2,9 @@ import type { CacheStatus, EntryTimes } from '../cache/cache.ts'
 import type { ScoringWeights } from '../config.ts'
 import type { Market } from '../schemas/market.ts'
 import type { Validation } from '../schemas/validation.ts'
-import type { SourceCache } from './source-cache.ts'
+import type { SourceCache, Timing } from './source-cache.ts'
+
+export type { LoadOptions, Timing } from './source-cache.ts'
 
 // What the service functions (validate.ts, batch.ts, search.ts, suppliers.ts) are given, and what they
 // give back to a route.
@@ -29,22 +31,10 @@ export interface ServiceContext {
   onArchiveError(error: unknown): void
 }
 
-/** One Server-Timing entry: an upstream that was called (with its duration) or a cache answer. */
-export interface Timing {
-  name: string
-  durMs?: number
-  desc?: string
-}
-
 /** A service answer with how the cache produced it; `entry` says how long it may be served. */
 export interface Outcome<T> {
   value: T
   status: CacheStatus
   entry: EntryTimes
   timings: Timing[]
-}
-
-/** Skip every cached answer and ask the upstreams again. */
-export interface LoadOptions {
-  refresh?: boolean
 }

@@ -1,6 +1,5 @@
 import type { Cache, Entry, Loaded, Lookup } from '../cache/cache.ts'
 import type { Market } from '../schemas/market.ts'
-import type { LoadOptions, Timing } from './context.ts'
 import { SCORING_VERSION } from './score.ts'
 import type {
   AliexpressProduct,
@@ -30,6 +29,18 @@ export interface SourceCacheOptions {
   /** sandbox answers live under keys of their own and can never be served as real ones */
   sandbox: boolean
   now(): Date
+}
+
+/** One Server-Timing entry: an upstream that was called (with its duration) or a cache answer. */
+export interface Timing {
+  name: string
+  durMs?: number
+  desc?: string
+}
+
+/** Skip every cached answer and ask the upstreams again. */
+export interface LoadOptions {
+  refresh?: boolean
 }
 
 /** An upstream answer and when it was fetched (its cache entry's time). */

@@ -1,18 +1,8 @@
 import fc from 'fast-check'
 import t, { type Test } from 'tap'
 import { DEFAULT_WEIGHTS, type ScoringWeights } from '../../src/config.ts'
-import {
-  competitionScore,
-  demandScore,
-  marginScore,
-  PARTS,
-  qualityScore,
-  SCORING_VERSION,
-  type ScoreInput,
-  type ScoreResult,
-  scoreProduct,
-  trendScore,
-} from '../../src/validation/score.ts'
+import { competitionScore, demandScore, marginScore, PARTS, qualityScore, trendScore } from '../../src/validation/components.ts'
+import { SCORING_VERSION, type ScoreInput, type ScoreResult, scoreProduct } from '../../src/validation/score.ts'
 import type { AliexpressProduct, FacebookAdStats, SourceFailure, SourceResult, YoutubeStats } from '../../src/validation/sources.ts'
 import { COMPONENTS } from '../../src/schemas/validation.ts'
 
