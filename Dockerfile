@@ -5,7 +5,8 @@
 FROM node:24-slim AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+# No dependency has an install script; --ignore-scripts keeps a compromised release from running one here.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
 FROM node:24-slim
 # The heap cap keeps RSS near the live set instead of letting V8 grow the heap freely; 384 MB held
@@ -23,7 +24,8 @@ COPY --from=deps --chown=node:node /app/node_modules ./node_modules
 COPY --chown=node:node package.json ./
 COPY --chown=node:node src ./src
 COPY --chown=node:node schema ./schema
-COPY --chown=node:node scripts ./scripts
+# The migration runner only: the other scripts are benchmarks that need devDependencies.
+COPY --chown=node:node scripts/migrate.ts ./scripts/migrate.ts
 RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
