@@ -7,7 +7,6 @@ import { StoreError } from './store/errors.ts'
 
 export { ERRORS, type ErrorCode }
 
-
 export interface ErrorDetail {
   field?: string
   message: string
