@@ -3,6 +3,7 @@ import KeyvRedis, { createClient } from '@keyv/redis'
 import Keyv from 'keyv'
 import { LRUCache } from 'lru-cache'
 import type { Logger } from '../logger.ts'
+import { LruStore } from './lru-store.ts'
 
 // Keyv is the cache's one storage interface: an LRU bounded by bytes in memory, or Redis shared by
 // every instance. Values reach the store serialized by Keyv, so the byte bound counts real bytes.
@@ -18,8 +19,11 @@ export interface CacheStoreHandle {
 
 const NAMESPACE = 'df'
 
-/** lru-cache's per-entry slots and map entry, and V8's string headers */
-const ENTRY_OVERHEAD_BYTES = 96
+/**
+ * lru-cache's per-entry slots and map entry, and V8's string headers; the last 16 are the two doubles
+ * (start, TTL) lru-cache keeps per entry once entries carry a TTL (LruStore gives them one).
+ */
+const ENTRY_OVERHEAD_BYTES = 112
 
 /**
  * What V8 holds for a string: one byte a character when every character is Latin-1, two otherwise.
@@ -30,24 +34,18 @@ export function stringBytes(s: string): number {
   return Buffer.byteLength(s, 'utf8') === s.length ? s.length : s.length * 2
 }
 
-export function createMemoryStore(maxBytes: number): CacheStoreHandle {
-  const lru = new LRUCache<string, string>({
+/** An LRU of serialized entries bounded by the bytes they hold, as createMemoryStore uses. */
+export function createByteBoundedLru(maxBytes: number): LRUCache<string, string> {
+  return new LRUCache<string, string>({
     maxSize: maxBytes,
     sizeCalculation: (value, key) => stringBytes(value) + stringBytes(key) + ENTRY_OVERHEAD_BYTES,
   })
-  // Keyv passes the TTL to a store's set() as a bare number; lru-cache wants an options object (and
-  // throws on a number, which Keyv would swallow). Keyv keeps its own expiry, so the LRU needs none.
-  const adapter = {
-    get: (key: string) => lru.get(key),
-    set: (key: string, value: string) => {
-      lru.set(key, value)
-      return true
-    },
-    delete: (key: string) => lru.delete(key),
-    clear: () => lru.clear(),
-    has: (key: string) => lru.has(key),
-  }
-  const keyv = new Keyv({ store: adapter as never, namespace: NAMESPACE, throwOnErrors: true })
+}
+
+export function createMemoryStore(maxBytes: number): CacheStoreHandle {
+  const lru = createByteBoundedLru(maxBytes)
+  // The adapter prefixes keys with the namespace itself (as @keyv/redis does): Keyv must not add its own.
+  const keyv = new Keyv({ store: new LruStore(lru), namespace: NAMESPACE, useKeyPrefix: false, throwOnErrors: true })
   return {
     keyv,
     kind: 'memory',

@@ -6,12 +6,13 @@ import { type HistoryRow, historyPage, requireBefore, toRows } from './rows.ts'
 import type { HistoryPage } from '../schemas/products.ts'
 import type { HistoryQuery, ValidationStore } from './types.ts'
 
-// What the tests verify (test/store/supabase.test.ts, against a local HTTP server that records what
-// supabase-js sends): the URLs, query strings, Prefer headers and bodies match PostgREST's documented
-// contract, the key travels only in headers, errors and hung requests become StoreErrors without it.
-// What cannot be verified here, with no PostgREST and no Supabase: that a real PostgREST accepts these
-// exact requests and answers them as documented, its on_conflict inference against our unique
-// constraint, the select with JSON paths, and RLS as Supabase applies it to the service-role and anon JWTs.
+// What the tests verify (test/store/supabase.test.ts): supabase-js's real requests pass the same
+// conformance suite as the SQL stores, answered with real SQL on PGlite by a stand-in that translates
+// them as PostgREST documents (test/store/postgrest-sql.ts), under the service role, and the anon role
+// can read but not write; the URLs, query strings, Prefer headers and bodies are pinned; the key travels
+// only in headers; errors and hung requests become StoreErrors without it. What cannot be verified
+// here, with no PostgREST and no Supabase: that a real PostgREST answers exactly as the stand-in does,
+// and how Supabase maps its keys to roles.
 
 export interface SupabaseStoreOptions {
   url: string

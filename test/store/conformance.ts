@@ -4,7 +4,8 @@ import type { HistoryItem } from '../../src/schemas/products.ts'
 import type { ValidationStore } from '../../src/store/types.ts'
 import { makeValidation, newProductId } from './helpers.ts'
 
-// One suite for every ValidationStore that can run against a real database here (PGlite, PostgreSQL).
+// One suite for every ValidationStore: PGlite, PostgreSQL, and Supabase (supabase-js against a
+// PostgREST stand-in that answers with real SQL on PGlite, see supabase.test.ts).
 // Each test uses product ids of its own, so the stores may share one database.
 
 const HOUR = 3_600_000

@@ -1,71 +1,43 @@
 import { once } from 'node:events'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { createStore } from '../../src/store/index.ts'
 import { createSupabaseStore } from '../../src/store/supabase.ts'
-import { makeValidation, newProductId } from './helpers.ts'
+import { runStoreConformance } from './conformance.ts'
+import { makeValidation, newProductId, sharedPglite } from './helpers.ts'
+import { json, preferOf, type Recorded, startPostgrest } from './postgrest.ts'
+import { sqlPostgrest } from './postgrest-sql.ts'
 
-// There is no PostgREST here. These tests run supabase-js for real against a local HTTP server that
-// records each request and answers as PostgREST documents (https://docs.postgrest.org/en/v12/references/api/tables_views.html):
-// they prove what the store sends and how it reads answers and errors. NOT verified: that a real
-// PostgREST/Supabase accepts these requests, infers on_conflict from our unique constraint, evaluates
-// the JSON-path select, or applies RLS to the service-role and anon JWTs as expected.
+// There is no PostgREST here. supabase-js runs for real against a local HTTP server (./postgrest.ts)
+// that records each request. The conformance suite has it answered with real SQL on PGlite, translated
+// as PostgREST documents (./postgrest-sql.ts), under the service role: the same cases as the SQL stores.
+// The tests after it answer with canned replies to pin what goes over the wire (paths, query strings,
+// Prefer headers, the key in headers only) and how errors, hangs and dead servers are reported.
+// NOT verified: that a real PostgREST/Supabase accepts these requests exactly as the stand-in does, and
+// Supabase's mapping of its keys to roles.
 
 const KEY = 'test-service-role-key-0123456789abcdef'
 
-interface Recorded {
-  method: string
-  path: string
-  query: URLSearchParams
-  headers: IncomingMessage['headers']
-  body: unknown
-}
+const db = await sharedPglite(t)
 
-type Answer = (req: Recorded, res: ServerResponse) => void
+t.test('Supabase store conformance (supabase-js against PostgREST over PGlite)', async (t) => {
+  const server = await startPostgrest(t, sqlPostgrest(db, { keys: { [KEY]: 'service_role' } }))
+  runStoreConformance(t, () => createSupabaseStore({ url: server.url, serviceRoleKey: KEY }))
+})
 
-async function startPostgrest(t: Test, answer: Answer = (_req, res) => json(res, 201, undefined)) {
-  const requests: Recorded[] = []
-  let respond = answer
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = []
-    for await (const chunk of req) chunks.push(chunk as Buffer)
-    const text = Buffer.concat(chunks).toString('utf8')
-    const url = new URL(req.url ?? '/', 'http://localhost')
-    const recorded = { method: req.method ?? '', path: url.pathname, query: url.searchParams, headers: req.headers, body: text ? JSON.parse(text) : undefined }
-    requests.push(recorded)
-    respond(recorded, res)
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  t.teardown(() => {
-    server.closeAllConnections()
-    server.close()
-  })
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return {
-    url,
-    requests,
-    answer(next: Answer) {
-      respond = next
-    },
-  }
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  if (body === undefined) {
-    res.writeHead(status).end()
-    return
-  }
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body))
-}
-
-function preferOf(req: Recorded): string[] {
-  return String(req.headers.prefer ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-}
+t.test('with the anon key the migration lets PostgREST read but refuses every write', async (t) => {
+  const ANON = 'test-anon-key-0123456789abcdef'
+  const server = await startPostgrest(t, sqlPostgrest(db, { keys: { [KEY]: 'service_role', [ANON]: 'anon' } }))
+  const service = createSupabaseStore({ url: server.url, serviceRoleKey: KEY })
+  const anon = createSupabaseStore({ url: server.url, serviceRoleKey: ANON })
+  const v = makeValidation()
+  await service.saveValidations([v])
+  t.same(await anon.latestValidation(v.productId, v.market, new Date()), v, 'the read policy lets anon read')
+  const err = await anon.saveValidations([makeValidation()]).catch((e: unknown) => e)
+  t.match(err, { name: 'StoreError', code: '42501', message: /permission denied for table products/ })
+  t.equal(server.requests.at(-1)?.path, '/rest/v1/products', 'refused at the first table')
+})
 
 t.test('saveValidations: products then validations, as PostgREST bulk upserts', async (t) => {
   const server = await startPostgrest(t)
