@@ -19,6 +19,10 @@ export function serverTiming(timings: readonly Timing[]): string {
  * - Browsers keep it at most a minute and may use it stale while revalidating.
  * - Shared caches keep it until the entry expires (s-maxage); RFC 9111 makes s-maxage imply
  *   proxy-revalidate, so their stale policy goes in CDN-Cache-Control (RFC 9213) instead.
+ *   s-maxage is never below 1, also once the entry is stale: nginx, given a 304 whose Cache-Control
+ *   has no positive lifetime, keeps its copy for the s-maxage it stored with it (up to 24 h more of
+ *   an answer already expired here); one second more of a stale answer we are serving anyway is the
+ *   cheap way out (test/edge/edge-cache.test.ts).
  * - An answer to a cross-origin request carries a grant for that one origin, and some CDNs ignore
  *   Vary: it is private, so no shared cache can hand one origin's grant to another.
  */
@@ -46,7 +50,7 @@ function policyFor(fresh: number, grace: number): Policy {
   return {
     fresh,
     shared: Object.freeze({
-      'cache-control': `public, max-age=${browser}, s-maxage=${fresh}, stale-while-revalidate=60, stale-if-error=${grace}`,
+      'cache-control': `public, max-age=${browser}, s-maxage=${Math.max(1, fresh)}, stale-while-revalidate=60, stale-if-error=${grace}`,
       'cdn-cache-control': `max-age=${fresh}, stale-while-revalidate=${grace}, stale-if-error=${grace}`,
       vary: 'Origin, Accept-Encoding',
     }),
