@@ -71,6 +71,10 @@ const policies = new WeakMap<object, Policy>()
  * - Browsers keep it at most a minute and may use it stale while revalidating.
  * - Shared caches keep it until the entry expires (s-maxage); RFC 9111 makes s-maxage imply
  *   proxy-revalidate, so their stale policy goes in CDN-Cache-Control (RFC 9213) instead.
+ *   s-maxage is never below 1, also once the entry is stale: nginx, given a 304 whose Cache-Control
+ *   has no positive lifetime, keeps its copy for the s-maxage it stored with it (up to 24 h more of
+ *   an answer already expired here); one second more of a stale answer we are serving anyway is the
+ *   cheap way out (test/edge/edge-cache.test.ts).
  * - An answer to a cross-origin or credentialed request is private: it carries a grant for one
  *   origin, and some CDNs ignore Vary, so no shared cache may hand it to anyone else.
  */
@@ -90,7 +94,7 @@ function policyFor(fresh: number, grace: number): Policy {
   return {
     fresh,
     shared: Object.freeze({
-      'cache-control': `public, max-age=${browser}, s-maxage=${fresh}, stale-while-revalidate=60, stale-if-error=${grace}`,
+      'cache-control': `public, max-age=${browser}, s-maxage=${Math.max(1, fresh)}, stale-while-revalidate=60, stale-if-error=${grace}`,
       'cdn-cache-control': `max-age=${fresh}, stale-while-revalidate=${grace}, stale-if-error=${grace}`,
       vary: 'Origin, Accept-Encoding',
     }),

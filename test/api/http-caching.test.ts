@@ -72,6 +72,9 @@ t.test('stale-while-revalidate through the API: STALE at once, one refresh, then
   sandbox.resetCalls()
   const stale = await Promise.all(Array.from({ length: 20 }, () => app.inject({ url })))
   t.ok(stale.every((r) => r.headers['x-cache'] === 'STALE' && r.statusCode === 200), 'served stale at once')
+  // Stale here: no freshness for browsers or CDN-Cache-Control, but s-maxage stays 1 (src/http/cached-get.ts).
+  t.match(stale[0]!.headers['cache-control'], /^public, max-age=0, s-maxage=1, stale-while-revalidate=60, stale-if-error=3600$/)
+  t.match(stale[0]!.headers['cdn-cache-control'], /^max-age=0, /)
   await app.cache.idle()
   t.equal(sandbox.aliexpress.totalCalls(), 1, 'exactly one background refresh')
   const fresh = await app.inject({ url })
