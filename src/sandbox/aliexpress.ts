@@ -1,11 +1,13 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto'
 import { type Behaviour, DEFAULT_LATENCY_MS, defaultBehaviour, type SandboxReply, type SandboxRequest, type SandboxServer, startSandboxServer } from './behaviour.ts'
-import { type CatalogueProduct, catalogueProduct, searchCatalogue, wireRecord } from './catalogue.ts'
+import { wireRecord } from './aliexpress-wire.ts'
+import { type CatalogueProduct, catalogueProduct, searchCatalogue } from './catalogue.ts'
 import { SANDBOX_CREDENTIALS } from './credentials.ts'
 
-// The AliExpress Open Platform /sync gateway for the two affiliate reads. The signature check is
-// written here from the documented algorithm on purpose, without importing the client's signer,
-// so that the client and the sandbox check each other (upstream-apis.md 1.2, 1.3, 1.7).
+// The AliExpress Open Platform /sync gateway (https://openservice.aliexpress.com) for the two
+// affiliate reads. The signature check is written here from the documented algorithm
+// (https://open.alitrip.com/docs/doc.htm?articleId=120692&docType=1&treeId=727) on purpose, without
+// importing the client's signer, so that the client and the sandbox check each other.
 
 export interface AliexpressSandboxOptions {
   behaviour?: Partial<Behaviour>
@@ -78,7 +80,7 @@ function signatureMatches(params: Params, secret: string): boolean {
 
 function timestampMs(value: string): number {
   if (/^\d{13}$/.test(value)) return Number(value)
-  // The legacy protocol's wall-clock format is Beijing time (upstream-apis.md 1.2).
+  // The legacy protocol's wall-clock timestamp (yyyy-MM-dd HH:mm:ss) is Beijing time, GMT+8.
   if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value)) return Date.parse(`${value.replace(' ', 'T')}+08:00`)
   return Date.parse(value)
 }
