@@ -46,42 +46,58 @@ export function readPageToken(token: string): number | undefined {
   return match ? Number(match[1]) : undefined
 }
 
-export function searchResultItem(result: SearchResult, anchorMs: number) {
-  return 'channel' in result ? channelSearchResult(result.channel, anchorMs) : videoSearchResult(result.video, anchorMs)
+/** What a search result shows of a video or a channel, before escaping. */
+interface Listing {
+  id: string
+  resourceId: { kind: string; videoId?: string; channelId?: string }
+  publishedMs: number
+  channelId: string
+  title: string
+  /** already in wire form */
+  description: string
+  channelTitle: string
 }
 
-function channelSearchResult(channel: SimChannel, anchorMs: number) {
-  const created = rfc3339(anchorMs - CHANNEL_AGE_DAYS * DAY_MS)
-  return {
-    kind: 'youtube#searchResult',
-    etag: etag(`search|${channel.id}`),
-    id: { kind: 'youtube#channel', channelId: channel.id },
-    snippet: {
-      publishedAt: created,
+function listingOf(result: SearchResult, anchorMs: number): Listing {
+  if ('channel' in result) {
+    const { channel } = result
+    return {
+      id: channel.id,
+      resourceId: { kind: 'youtube#channel', channelId: channel.id },
+      publishedMs: anchorMs - CHANNEL_AGE_DAYS * DAY_MS,
       channelId: channel.id,
-      title: escapeHtml(channel.title),
+      title: channel.title,
       description: `Honest reviews of the gadgets everyone is buying. New videos every week.`,
-      thumbnails: thumbnails(channel.id),
-      channelTitle: escapeHtml(channel.title),
-      liveBroadcastContent: 'none',
-      publishTime: created,
-    },
+      channelTitle: channel.title,
+    }
+  }
+  const { video } = result
+  return {
+    id: video.id,
+    resourceId: { kind: 'youtube#video', videoId: video.id },
+    publishedMs: publishedMs(video, anchorMs),
+    channelId: video.channelId,
+    title: video.title,
+    description: `${escapeHtml(video.description.slice(0, 150))} ...`,
+    channelTitle: video.channelTitle,
   }
 }
 
-function videoSearchResult(video: SimVideo, anchorMs: number) {
-  const published = rfc3339(publishedMs(video, anchorMs))
+/** A search result; its titles are HTML-escaped, unlike the same video's in videos.list. */
+export function searchResultItem(result: SearchResult, anchorMs: number) {
+  const listing = listingOf(result, anchorMs)
+  const published = rfc3339(listing.publishedMs)
   return {
     kind: 'youtube#searchResult',
-    etag: etag(`search|${video.id}`),
-    id: { kind: 'youtube#video', videoId: video.id },
+    etag: etag(`search|${listing.id}`),
+    id: listing.resourceId,
     snippet: {
       publishedAt: published,
-      channelId: video.channelId,
-      title: escapeHtml(video.title),
-      description: `${escapeHtml(video.description.slice(0, 150))} ...`,
-      thumbnails: thumbnails(video.id),
-      channelTitle: escapeHtml(video.channelTitle),
+      channelId: listing.channelId,
+      title: escapeHtml(listing.title),
+      description: listing.description,
+      thumbnails: thumbnails(listing.id),
+      channelTitle: escapeHtml(listing.channelTitle),
       liveBroadcastContent: 'none',
       publishTime: published,
     },
