@@ -82,3 +82,9 @@ export async function warm(baseUrl: string, products: readonly string[]): Promis
     if (res.status !== 200) throw new Error(`warming GET ${id} answered ${res.status}`)
   })
 }
+
+/** The paths in turn, round and round: autocannon's `nextPath`. */
+export function cycle(paths: readonly string[]): () => string {
+  let i = 0
+  return () => paths[i++ % paths.length]!
+}

@@ -29,3 +29,8 @@ export function seeded(seed: string): Random {
     logUniform: (min, max) => Math.exp(Math.log(min) + next() * (Math.log(max) - Math.log(min))),
   }
 }
+
+/** A hex string that is a pure function of the seed, for ids and image names. */
+export function hexOf(seed: string, length: number): string {
+  return createHash('sha256').update(seed).digest('hex').slice(0, length)
+}

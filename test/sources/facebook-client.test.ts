@@ -148,7 +148,7 @@ t.test('usage headers', async (t) => {
   t.equal(parseAppUsage('{}'), undefined)
   t.equal(parseAppUsage('not json'), undefined)
   t.equal(parseAppUsage(undefined), undefined)
-  const samples = JSON.parse(readFileSync('/work/shared/upstream-samples/facebook-rate-limit-headers.json', 'utf8')) as Record<string, string>
+  const samples = JSON.parse(readFileSync(new URL('../fixtures/facebook/usage-headers.json', import.meta.url), 'utf8')) as Record<string, string>
   t.equal(businessUseCaseWaitMs(samples['X-Business-Use-Case-Usage']), undefined, 'a zero wait is no wait')
   t.equal(businessUseCaseWaitMs('{"1":[{"estimated_time_to_regain_access":2}],"2":[{"estimated_time_to_regain_access":5}]}'), 300_000)
 })
