@@ -56,9 +56,6 @@ export function serverOptions(config: Config): FastifyServerOptions {
           },
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    // Fastify passes `{}` when a route sets no log options, which sends pino's child() down its slow
-    // path (new formatters per request); without options pino only links the bindings.
-    childLoggerFactory: (logger, bindings, options) => (Object.keys(options).length > 0 ? logger.child(bindings, options) : logger.child(bindings)),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
