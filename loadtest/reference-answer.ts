@@ -8,7 +8,8 @@ import { join } from 'node:path'
 const PER_RESPONSE = new Set(['content-length', 'date', 'connection', 'keep-alive', 'x-request-id'])
 
 export async function writeReferenceAnswer(url: string, dir: string): Promise<{ bodyFile: string; headersFile: string }> {
-  const answer = await fetch(url)
+  // identity: the body file must be the bytes the headers describe
+  const answer = await fetch(url, { headers: { 'accept-encoding': 'identity' } })
   if (answer.headers.get('x-cache') !== 'HIT') throw new Error(`${url} is not a cached answer (x-cache: ${answer.headers.get('x-cache')})`)
   const bodyFile = join(dir, 'body.json')
   const headersFile = join(dir, 'headers.json')

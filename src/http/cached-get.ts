@@ -16,11 +16,11 @@ export const CACHED_GET = { compress: false, decompress: false } as const
 export type CachedGet = (request: FastifyRequest, reply: FastifyReply, key: string, load: () => Promise<Outcome<unknown>>) => void | Promise<void>
 
 export function createCachedGet(prepared: PreparedCache, staleGraceMs: number): CachedGet {
-  const grace = Math.floor(staleGraceMs / 1000)
+  const cachingHeaders = cachingPolicy(Math.floor(staleGraceMs / 1000))
 
   function send(request: FastifyRequest, reply: FastifyReply, body: PreparedBody, xCache: XCache, timing: string) {
     const encoding = negotiateEncoding(request.headers['accept-encoding'])
-    reply.headers(cachingHeaders(request, body, grace))
+    reply.headers(cachingHeaders(request, body))
     reply.header('x-cache', xCache)
     reply.header('server-timing', timing)
     reply.header('last-modified', body.lastModified)
@@ -59,12 +59,9 @@ export function serverTiming(timings: readonly Timing[]): string {
 }
 
 interface Policy {
-  fresh: number
   shared: Readonly<Record<string, string>>
   personal: Readonly<Record<string, string>>
 }
-
-const policies = new WeakMap<object, Policy>()
 
 /**
  * Cache-Control for an answer that stays valid until `freshUntil`.
@@ -77,22 +74,27 @@ const policies = new WeakMap<object, Policy>()
  *   cheap way out (test/edge/edge-cache.test.ts).
  * - An answer to a cross-origin or credentialed request is private: it carries a grant for one
  *   origin, and some CDNs ignore Vary, so no shared cache may hand it to anyone else.
+ * The headers depend only on the seconds left, so they are built once per distinct value and shared
+ * by every entry with as many seconds left: answers cached together expire together.
  */
-export function cachingHeaders(request: FastifyRequest, body: EntryTimes, graceS: number, now = Date.now()): Readonly<Record<string, string>> {
-  const fresh = Math.max(0, Math.floor((body.freshUntil - now) / 1000))
-  // The headers change only when `fresh` ticks down, once a second: built then, reused until.
-  let policy = policies.get(body)
-  if (policy?.fresh !== fresh) {
-    policy = policyFor(fresh, graceS)
-    policies.set(body, policy)
+function cachingPolicy(graceS: number) {
+  const bySeconds = new Map<number, Policy>()
+  return (request: FastifyRequest, body: EntryTimes, now = Date.now()): Readonly<Record<string, string>> => {
+    const fresh = Math.max(0, Math.floor((body.freshUntil - now) / 1000))
+    let policy = bySeconds.get(fresh)
+    if (!policy) {
+      // Bounded: a day of seconds at most, each a few hundred bytes.
+      if (bySeconds.size >= 100_000) bySeconds.clear()
+      policy = policyFor(fresh, graceS)
+      bySeconds.set(fresh, policy)
+    }
+    return request.headers.origin || request.headers.authorization || request.headers['x-admin-key'] ? policy.personal : policy.shared
   }
-  return request.headers.origin || request.headers.authorization || request.headers['x-admin-key'] ? policy.personal : policy.shared
 }
 
 function policyFor(fresh: number, grace: number): Policy {
   const browser = Math.min(60, fresh)
   return {
-    fresh,
     shared: Object.freeze({
       'cache-control': `public, max-age=${browser}, s-maxage=${Math.max(1, fresh)}, stale-while-revalidate=60, stale-if-error=${grace}`,
       'cdn-cache-control': `max-age=${fresh}, stale-while-revalidate=${grace}, stale-if-error=${grace}`,
