@@ -48,7 +48,31 @@ export interface ProductSearchPage {
   totalResults?: number
 }
 
-export interface AliexpressSource {
+/** One budget an upstream imposes (a daily quota, an hourly usage share), as far as we count it. */
+export interface SourceBudget {
+  name: string
+  used: number
+  limit: number
+  /** ISO instant of the next reset, when there is one */
+  resetsAt?: string
+}
+
+/** What health, stats and metrics say about a source, read on demand. */
+export interface SourceState {
+  /** the circuit breaker's state: `open` means the source is skipped until `retryAt` */
+  circuit: 'closed' | 'open' | 'half_open'
+  retryAt?: string
+  /** the upstream asked us to slow down (rate limit, usage threshold): no calls until then */
+  pausedUntil?: string
+  budgets: SourceBudget[]
+}
+
+/** Every source can say how it stands. */
+export interface StatefulSource {
+  state(now: Date): Promise<SourceState>
+}
+
+export interface AliexpressSource extends StatefulSource {
   /**
    * Product details for several ids in as few calls as the API allows. Ids AliExpress did not return
    * (unknown, delisted, not in the affiliate programme) are simply absent from the map.
@@ -57,7 +81,7 @@ export interface AliexpressSource {
   searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>>
 }
 
-export interface FacebookSource {
+export interface FacebookSource extends StatefulSource {
   /** Active ads matching the terms in the configured EU/UK countries. */
   adStats(terms: string, now: Date, signal?: AbortSignal): Promise<SourceResult<FacebookAdStats>>
 }
@@ -69,7 +93,7 @@ export interface YoutubeQuotaState {
   resetsAt: string
 }
 
-export interface YoutubeSource {
+export interface YoutubeSource extends StatefulSource {
   videoStats(terms: string, regionCode: string, now: Date, signal?: AbortSignal): Promise<SourceResult<YoutubeStats>>
   quota(now: Date): Promise<YoutubeQuotaState>
 }

@@ -112,6 +112,8 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
   }
 
   return {
+    // AliExpress publishes no call budget for the affiliate API; we count none yet.
+    state: async () => ({ circuit: 'closed' as const, budgets: [] }),
     async getProducts(ids, market, signal) {
       if (!upstream) return notConfigured
       // A non-numeric id cannot exist upstream and would fail its whole chunk as a bad parameter.

@@ -144,6 +144,12 @@ export function createFacebookClient(options: FacebookClientOptions): FacebookCl
   return {
     adStats,
     usage: () => (lastUsage ? { ...lastUsage } : undefined),
+    async state() {
+      const paused = pausedUntil > clock() ? new Date(pausedUntil).toISOString() : undefined
+      // Meta reports usage as a percentage of the app's rolling-hour budget (X-App-Usage).
+      const budgets = lastUsage ? [{ name: 'app usage %', used: Math.max(lastUsage.callCount, lastUsage.totalTime, lastUsage.totalCputime), limit: 100 }] : []
+      return { circuit: 'closed' as const, budgets, ...(paused ? { pausedUntil: paused } : {}) }
+    },
     close: () => upstream.close(),
   }
 }

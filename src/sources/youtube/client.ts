@@ -195,6 +195,15 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
       return { searchesLeft, unitsLeft, resetsAt: b.resetsAt.toISOString() }
     },
 
+    async state(now) {
+      const b = budget(now)
+      const resetsAt = b.resetsAt.toISOString()
+      const [units, searches] = await Promise.all([counter.used(b.unitsKey), counter.used(b.searchKey)])
+      const budgets = [{ name: 'units', used: units, limit: options.dailyQuota, resetsAt }]
+      if (options.searchCost === 'bucket') budgets.push({ name: 'searches', used: searches, limit: options.searchDailyLimit, resetsAt })
+      return { circuit: 'closed' as const, budgets }
+    },
+
     close: () => upstream.close(),
   }
 }
