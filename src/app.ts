@@ -1,44 +1,22 @@
-import { once } from 'node:events'
-import { setTimeout as sleep } from 'node:timers/promises'
 import compress from '@fastify/compress'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
-import { Redis } from 'ioredis'
-import { createCache } from './cache/cache.ts'
-import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { type Config, secretsOf } from './config.ts'
-import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
+import { type AppDeps, createDependencies, type Dependencies } from './dependencies.ts'
 import presetHeaders from './http/preset-headers.ts'
 import errors from './plugins/errors.ts'
-import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
+import metricsPlugin, { metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
 import { setValidators } from './plugins/validators.ts'
-import { createMemoryQuotaCounter, createRedisQuotaCounter } from './quota/counter.ts'
+import adminRoutes from './routes/admin.ts'
 import healthRoutes from './routes/health.ts'
 import productRoutes from './routes/products.ts'
 import validationRoutes from './routes/validate.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import { ValidationSchema } from './schemas/validation.ts'
-import { createAliexpressClient } from './sources/aliexpress/client.ts'
-import { createFacebookClient } from './sources/facebook/client.ts'
-import { type CallEvent, redact } from './sources/http.ts'
-import { createYoutubeClient } from './sources/youtube/client.ts'
-import { createStore } from './store/index.ts'
-import type { ValidationStore } from './store/types.ts'
-import { createWriteBehind, type WriteBehind } from './store/write-behind.ts'
-import { createValidationService, type ValidationService } from './validation/service.ts'
-import type { AliexpressSource, FacebookSource, YoutubeSource } from './validation/sources.ts'
+import { redact } from './sources/http.ts'
 
-/** What the app talks to. Anything not given is built from the config (and closed with the app). */
-export interface AppDeps {
-  aliexpress?: AliexpressSource
-  facebook?: FacebookSource
-  youtube?: YoutubeSource
-  cacheStore?: CacheStoreHandle
-  /** null turns persistence off whatever the config says */
-  store?: ValidationStore | null
-  now?: () => Date
-}
+export type { AppDeps }
 
 /** The Fastify options production uses; tests build the same server. */
 export function serverOptions(config: Config): FastifyServerOptions {
@@ -64,6 +42,10 @@ export function serverOptions(config: Config): FastifyServerOptions {
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // While draining, requests still arriving on open keep-alive connections are answered as usual
+    // (Fastify's own 503 would not be in the API's error shape); /health/ready says "draining" so the
+    // load balancer moves traffic away, and server.ts closes connections as they go idle.
+    return503OnClosing: false,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }
@@ -77,73 +59,18 @@ function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['tr
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config)).withTypeProvider<TypeBoxTypeProvider>()
-  const owned: { close(): Promise<void> }[] = []
-  const own = <T extends { close(): Promise<void> }>(thing: T): T => {
-    owned.push(thing)
-    return thing
-  }
-
-  const redis = config.redisUrl ? own(createRedisCommandClient(config.redisUrl, app.log)) : undefined
-  // Without an offline queue, commands sent before the connection is up fail (and the rate limit
-  // and quotas fail open): wait for it, or for its first error, so the first requests are counted.
-  if (redis) await Promise.race([once(redis, 'ready'), once(redis, 'error'), sleep(1_000, undefined, { ref: false })]).catch(() => {})
-  const entryBytes = Math.floor(config.cache.memoryMaxBytes * 0.75)
-  const cacheStore = deps.cacheStore ?? own(config.redisUrl ? createRedisStore(config.redisUrl, app.log, { namespace: `${config.redisKeyPrefix}:cache` }) : createMemoryStore(entryBytes))
-  // With Redis shared by every instance, a byte-bounded in-process layer sits in front of it.
-  const localStore = cacheStore.kind === 'redis' ? own(createMemoryStore(entryBytes)) : undefined
-  const cache = createCache({
-    store: cacheStore.keyv,
-    local: localStore?.keyv,
-    staleGraceMs: config.cache.staleGraceMs,
-    onRefreshError: (key, err) => app.log.warn({ key, err }, 'background refresh failed; serving stale'),
-  })
-  const prepared = createPreparedCache(Math.floor(config.cache.memoryMaxBytes * 0.25))
-
-  const metrics = createMetrics()
-  const timeoutMs = config.upstreamTimeoutMs
-  const onCall = (event: CallEvent) => {
-    metrics.upstreamCall(event.source, event.outcome, event.durationMs)
-    app.log.debug({ upstream: event }, 'upstream call')
-  }
-  const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall }))
-  const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall }))
-  const youtube =
-    deps.youtube ??
-    own(
-      createYoutubeClient({
-        ...config.youtube,
-        timeoutMs,
-        onCall,
-        quota: redis ? createRedisQuotaCounter(redis, { keyPrefix: `${config.redisKeyPrefix}:quota:` }) : createMemoryQuotaCounter(),
-      }),
-    )
-
-  const store = deps.store === undefined ? await createStore(config.persistence, app.log) : (deps.store ?? undefined)
-  if (store && deps.store === undefined) own(store)
-  const writeBehind: WriteBehind | undefined = store ? createWriteBehind(store, { logger: app.log }) : undefined
-
-  const service = createValidationService({
-    aliexpress,
-    facebook,
-    youtube,
-    cache,
-    archive: store,
-    sink: writeBehind,
-    weights: config.scoringWeights,
-    ttl: { validationMs: config.cache.validationTtlMs, searchMs: config.cache.searchTtlMs, suppliersMs: config.cache.suppliersTtlMs },
-    facebookCountries: config.facebook.adCountries,
-    sandbox: config.sandbox,
-    now: deps.now,
-    onArchiveError: (err) => app.log.warn({ err }, 'reading stored validations failed; going to the upstreams'),
-  })
-
+  const d = await createDependencies(config, deps, app.log)
   app.decorate('config', config)
-  app.decorate('service', service)
-  app.decorate('cache', cache)
-  app.decorate('prepared', prepared)
-  app.decorate('cacheStore', cacheStore)
-  app.decorate('store', store)
-  app.decorate('writeBehind', writeBehind)
+  app.decorate('service', d.service)
+  app.decorate('cache', d.cache)
+  app.decorate('prepared', d.prepared)
+  app.decorate('cacheStore', d.cacheStore)
+  app.decorate('localStore', d.localStore)
+  app.decorate('store', d.store)
+  app.decorate('writeBehind', d.writeBehind)
+  app.decorate('invalidation', d.invalidation)
+  app.decorate('sources', d.sources)
+  app.decorate('redis', d.redis)
 
   setValidators(app)
   // One log line per request (Fastify's own two are off in serverOptions).
@@ -157,54 +84,38 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addSchema(ErrorSchema)
   app.addSchema(ValidationSchema)
   // First, so that every route after it (the CORS preflight route too) gets its metrics hook.
-  await app.register(metricsPlugin, { metrics })
+  await app.register(metricsPlugin, { metrics: d.metrics })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
-  await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
+  await app.register(rateLimit, { ...config.rateLimit, redis: d.redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
   await app.register(healthRoutes)
-  await app.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
+  await app.register(metricsRoute, { registry: d.metrics.registry, adminKey: config.adminApiKey })
   await app.register(productRoutes, { prefix: '/api/v1' })
   await app.register(validationRoutes, { prefix: '/api/v1' })
+  await app.register(adminRoutes, { prefix: '/api/v1/admin' })
 
   app.addHook('onClose', async () => {
-    await cache.idle()
+    await d.cache.idle()
     // Every answered validation reaches the database before the pools close.
-    await writeBehind?.close(10_000)
-    for (const thing of owned.reverse()) {
-      await thing.close().catch((err: unknown) => app.log.warn({ err }, 'closing a dependency failed'))
-    }
+    await d.writeBehind?.close(10_000)
+    await d.close()
   })
   return app
-}
-
-/** ioredis for the rate limiter and quota counters, set up to fail fast while Redis is away. */
-function createRedisCommandClient(url: string, log: FastifyBaseLogger) {
-  // commandTimeout bounds a Redis that accepts connections but never answers; the offline queue and
-  // retries would otherwise hold requests while it reconnects (https://github.com/fastify/fastify-rate-limit/issues/84).
-  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, commandTimeout: 250 })
-  let last = 0
-  client.on('error', (err) => {
-    if (Date.now() - last > 10_000) {
-      last = Date.now()
-      log.warn({ err }, 'redis (rate limit, quotas) error')
-    }
-  })
-  return Object.assign(client, {
-    close: async () => {
-      await client.quit().catch(() => client.disconnect())
-    },
-  })
 }
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config
-    service: ValidationService
-    cache: import('./cache/cache.ts').Cache
-    prepared: PreparedCache
-    cacheStore: CacheStoreHandle
-    store: ValidationStore | undefined
-    writeBehind: WriteBehind | undefined
+    service: Dependencies['service']
+    cache: Dependencies['cache']
+    prepared: Dependencies['prepared']
+    cacheStore: Dependencies['cacheStore']
+    localStore: Dependencies['localStore']
+    store: Dependencies['store']
+    writeBehind: Dependencies['writeBehind']
+    invalidation: Dependencies['invalidation']
+    sources: Dependencies['sources']
+    redis: Dependencies['redis']
   }
 }

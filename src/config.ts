@@ -37,6 +37,8 @@ export const EnvSchema = Type.Object({
   }),
   RATE_LIMIT_MAX: Int(100, 1, 1_000_000_000),
   RATE_LIMIT_WINDOW: Duration('15 minutes'),
+  REFRESH_RATE_LIMIT_MAX: Int(10, 0, 1_000_000),
+  REFRESH_RATE_LIMIT_WINDOW: Duration('1h'),
   TRUST_PROXY: Type.String({
     default: 'false',
     pattern: '^(false|\\d{1,2}|[0-9a-fA-F.:/]+(,\\s*[0-9a-fA-F.:/]+)*)$',
@@ -103,6 +105,8 @@ export interface Config {
   sandbox: boolean
   corsOrigins: string[]
   rateLimit: { max: number; windowMs: number }
+  /** answers a client may ask to be fetched anew (?refresh=true), which spends upstream quota */
+  refreshLimit: { max: number; windowMs: number }
   /** false, a hop count, or the addresses of trusted proxies */
   trustProxy: false | number | string[]
   cache: { validationTtlMs: number; searchTtlMs: number; suppliersTtlMs: number; staleGraceMs: number; memoryMaxBytes: number }
@@ -155,7 +159,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${JSON.stringify(raw[name])})`)
   }
   const durations = {} as Record<string, number>
-  for (const name of ['RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE'] as const) {
+  for (const name of ['RATE_LIMIT_WINDOW', 'REFRESH_RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE'] as const) {
     const ms = parseDuration(String(env[name]))
     if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
       if (!problems.has(name)) problems.set(name, `${name} must be a duration such as 90s, 15 minutes, 1h or 24h (got ${JSON.stringify(raw[name])})`)
@@ -186,6 +190,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sandbox,
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')),
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: durations.RATE_LIMIT_WINDOW! },
+    refreshLimit: { max: env.REFRESH_RATE_LIMIT_MAX, windowMs: durations.REFRESH_RATE_LIMIT_WINDOW! },
     trustProxy: trustProxy!,
     cache: {
       validationTtlMs: durations.CACHE_TTL_VALIDATION!,

@@ -32,6 +32,9 @@ export interface Lookup<T> {
 }
 
 export interface CacheCounters {
+  /** answers found, by the layer that had them */
+  localHits: number
+  storeHits: number
   hits: number
   misses: number
   stale: number
@@ -47,6 +50,9 @@ export interface Cache {
   peek<T>(key: string): Promise<Entry<T> | undefined>
   set<T>(key: string, loaded: Loaded<T>): Promise<Entry<T>>
   delete(key: string): Promise<void>
+  /** drops keys from this instance's own layer only (another instance changed the shared store) */
+  deleteLocal(keys: readonly string[]): Promise<void>
+  clearLocal(): Promise<void>
   clear(): Promise<void>
   counters(): CacheCounters
   /** resolves when every background refresh started so far has settled (tests, shutdown) */
@@ -74,7 +80,7 @@ export function createCache(options: CacheOptions): Cache {
   const now = options.now ?? Date.now
   const inflight = new Map<string, Promise<Entry<unknown>>>()
   const refreshing = new Set<Promise<unknown>>()
-  const counters: CacheCounters = { hits: 0, misses: 0, stale: 0, loads: 0, refreshFailures: 0, storeErrors: 0, storeTimeouts: 0 }
+  const counters: CacheCounters = { localHits: 0, storeHits: 0, hits: 0, misses: 0, stale: 0, loads: 0, refreshFailures: 0, storeErrors: 0, storeTimeouts: 0 }
 
   async function withDeadline<T>(op: Promise<T>): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined
@@ -98,9 +104,13 @@ export function createCache(options: CacheOptions): Cache {
 
   async function peek<T>(key: string): Promise<Entry<T> | undefined> {
     const near = local ? ((await local.get(key)) as unknown) : undefined
-    if (isEntry<T>(near) && now() < near.freshUntil) return near
+    if (isEntry<T>(near) && now() < near.freshUntil) {
+      counters.localHits++
+      return near
+    }
     const far = (await withDeadline(store.get(key))) as unknown
     if (isEntry<T>(far)) {
+      counters.storeHits++
       if (local && far.staleUntil > now()) await local.set(key, far, far.staleUntil - now())
       return far
     }
@@ -166,6 +176,12 @@ export function createCache(options: CacheOptions): Cache {
     set,
     async delete(key) {
       await Promise.all([local?.delete(key), withDeadline(store.delete(key))])
+    },
+    async deleteLocal(keys) {
+      if (local) await Promise.all(keys.map((key) => local.delete(key)))
+    },
+    async clearLocal() {
+      await local?.clear()
     },
     async clear() {
       await Promise.all([local?.clear(), withDeadline(store.clear())])

@@ -49,6 +49,15 @@ export class LruStore implements KeyvStoreAdapter {
     for (const key of [...this.lru.keys()]) if (key.startsWith(prefix)) this.lru.delete(key)
   }
 
+  /** The keys of this namespace that start with `prefix`, without the namespace. */
+  keysWithPrefix(prefix: string): string[] {
+    const full = this.#key(prefix)
+    const start = this.#key('').length
+    const found: string[] = []
+    for (const key of this.lru.keys()) if (key.startsWith(full)) found.push(key.slice(start))
+    return found
+  }
+
   /** Keyv listens for 'error'; an in-process LRU has none to report. */
   on(): this {
     return this

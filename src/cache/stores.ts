@@ -13,6 +13,14 @@ export interface CacheStoreHandle {
   kind: 'memory' | 'redis'
   /** bytes held (memory store only) */
   size(): number | undefined
+  /** entries held; in Redis, the keys of this namespace (a SCAN: for admin use, not per request) */
+  count(): Promise<number>
+  /** The keys (as the cache names them) that start with `prefix`; in Redis a SCAN of the keyspace. */
+  keysWithPrefix(prefix: string): Promise<string[]>
+  /** true while the store can answer (a memory store always can) */
+  connected(): boolean
+  /** opens the connection now rather than at the first command, waiting `timeoutMs` at most */
+  connect?(timeoutMs: number): Promise<void>
   ping(): Promise<void>
   close(): Promise<void>
 }
@@ -46,10 +54,14 @@ export function createMemoryStore(maxBytes: number): CacheStoreHandle {
   const lru = createByteBoundedLru(maxBytes)
   // The adapter prefixes keys with the namespace itself (as @keyv/redis does): Keyv must not add its own.
   const keyv = new Keyv({ store: new LruStore(lru), namespace: NAMESPACE, useKeyPrefix: false, throwOnErrors: true })
+  const store = keyv.store as LruStore
   return {
     keyv,
     kind: 'memory',
     size: () => lru.calculatedSize,
+    count: async () => lru.size,
+    keysWithPrefix: async (prefix) => store.keysWithPrefix(prefix),
+    connected: () => true,
     ping: async () => {},
     close: async () => {
       lru.clear()
@@ -63,7 +75,9 @@ export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>, opti
   const client = createClient({
     url,
     disableOfflineQueue: true,
-    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5_000) },
+    // Reconnect attempts at most a second apart, so the cache is shared again (and readiness says so)
+    // within about a second of Redis coming back.
+    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 1_000) },
   })
   let lastLogged = 0
   const logError = (error: unknown) => {
@@ -76,12 +90,28 @@ export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>, opti
   client.on('error', logError)
   const adapter = new KeyvRedis(client, { throwOnConnectError: false, throwOnErrors: false, connectionTimeout: 1_000 })
   adapter.on('error', logError)
-  const keyv = new Keyv({ store: adapter, namespace: options.namespace ?? NAMESPACE, useKeyPrefix: false })
+  const namespace = options.namespace ?? NAMESPACE
+  const keyv = new Keyv({ store: adapter, namespace, useKeyPrefix: false })
   keyv.on('error', logError)
+  const stored = (pattern: string) => `${namespace}${adapter.keyPrefixSeparator}${pattern}`
+  async function scan(pattern: string): Promise<string[]> {
+    const found: string[] = []
+    for await (const keys of client.scanIterator({ MATCH: stored(pattern), COUNT: 1000 })) found.push(...keys)
+    return found
+  }
   return {
     keyv,
     kind: 'redis',
     size: () => undefined,
+    count: async () => (await scan('*')).length,
+    keysWithPrefix: async (prefix) => (await scan(`${globEscape(prefix)}*`)).map((key) => key.slice(stored('').length)),
+    connected: () => client.isReady,
+    async connect(timeoutMs) {
+      // A failed first attempt is not final: the client keeps reconnecting by itself.
+      if (client.isOpen) return
+      const opening = client.connect().catch(() => {})
+      await Promise.race([opening, sleep(timeoutMs, undefined, { ref: false })])
+    },
     async ping() {
       if (!client.isReady) throw new Error('redis is not connected')
       await client.ping()
@@ -97,4 +127,9 @@ export function createRedisStore(url: string, logger: Pick<Logger, 'warn'>, opti
       if (!finished && client.isOpen) client.destroy()
     },
   }
+}
+
+/** A literal for Redis's MATCH: its glob characters escaped. */
+function globEscape(text: string): string {
+  return text.replace(/[*?[\]\\]/g, (c) => `\\${c}`)
 }

@@ -1,22 +1,34 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CacheStatus, EntryTimes } from '../cache/cache.ts'
-import type { Outcome, Timing } from '../validation/context.ts'
+import type { WindowBudget } from '../plugins/rate-limit.ts'
+import type { LoadOptions, Outcome, Timing } from '../validation/context.ts'
+import { clientKey } from './client-key.ts'
 import { matchesEtag, negotiateEncoding, type PreparedBody, type PreparedCache, prepareBody } from './prepared.ts'
 
 // The cacheable GET, in one place: a fresh answer is sent from bytes prepared once per cache entry
 // (JSON, gzip, brotli and their ETags), synchronously, without calling the service; anything else goes
 // to the loader and its answer is prepared for the next request. Either way the answer carries
 // X-Cache, Server-Timing, the HTTP caching policy of docs/caching.md and a 304 for a matching ETag.
+// A client may ask for an answer fetched anew (`?refresh=true`, or `Cache-Control: no-cache` as a
+// browser's hard reload sends): that spends upstream quota, so it draws on a small per-client budget.
 
 export type XCache = CacheStatus | 'BYPASS'
 
 /** Route options every cached GET shares: its body is compressed already, and a GET has none to decompress. */
 export const CACHED_GET = { compress: false, decompress: false } as const
 
-export type CachedGet = (request: FastifyRequest, reply: FastifyReply, key: string, load: () => Promise<Outcome<unknown>>) => void | Promise<void>
+export type CachedGet = (request: FastifyRequest, reply: FastifyReply, key: string, load: (opts?: LoadOptions) => Promise<Outcome<unknown>>) => void | Promise<void>
 
-export function createCachedGet(prepared: PreparedCache, staleGraceMs: number): CachedGet {
-  const cachingHeaders = cachingPolicy(Math.floor(staleGraceMs / 1000))
+export interface CachedGetOptions {
+  prepared: PreparedCache
+  staleGraceMs: number
+  /** how many answers fetched anew a client may ask for */
+  refreshBudget: WindowBudget
+}
+
+export function createCachedGet(options: CachedGetOptions): CachedGet {
+  const { prepared, refreshBudget } = options
+  const cachingHeaders = cachingPolicy(Math.floor(options.staleGraceMs / 1000))
 
   function send(request: FastifyRequest, reply: FastifyReply, body: PreparedBody, xCache: XCache, timing: string) {
     const encoding = negotiateEncoding(request.headers['accept-encoding'])
@@ -40,7 +52,19 @@ export function createCachedGet(prepared: PreparedCache, staleGraceMs: number): 
     return body
   }
 
+  /** The budget allowing, the answer fetched anew; without it, an explicit ask is a 429 and a browser's reload is served from cache. */
+  function refresh(request: FastifyRequest, reply: FastifyReply, key: string, load: (opts?: LoadOptions) => Promise<Outcome<unknown>>, explicit: boolean) {
+    return new Promise<boolean>((resolve, reject) => refreshBudget.take(clientKey(request), (error) => (!error ? resolve(true) : explicit ? reject(error) : resolve(false)))).then(
+      async (allowed) => {
+        const outcome = await load(allowed ? { refresh: true } : undefined)
+        send(request, reply, bodyFor(key, outcome), allowed ? 'BYPASS' : outcome.status, serverTiming(outcome.timings))
+      },
+    )
+  }
+
   return function cachedGet(request, reply, key, load) {
+    const explicit = (request.query as { refresh?: boolean }).refresh === true
+    if (explicit || request.headers['cache-control']?.includes('no-cache')) return refresh(request, reply, key, load, explicit)
     const hot = prepared.get(key)
     if (hot && Date.now() < hot.freshUntil) {
       send(request, reply, hot, 'HIT', 'cache;desc=hit')

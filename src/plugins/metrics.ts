@@ -1,8 +1,8 @@
-import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
-import { AppError } from '../errors.ts'
+import { requireAdminKey } from '../http/admin-key.ts'
+import { RequestHistogram, RequestRates, type RequestSeries } from './request-stats.ts'
 
 // Prometheus metrics. Per request this is one histogram observation keyed by the route pattern (not
 // the URL, so cardinality stays bounded); everything else is read when /metrics is scraped.
@@ -38,78 +38,13 @@ export function createMetrics(): Metrics {
   }
 }
 
-function sameKey(given: unknown, expected: string): boolean {
-  if (typeof given !== 'string') return false
-  const a = Buffer.from(given)
-  const b = Buffer.from(expected)
-  return a.length === b.length && timingSafeEqual(a, b)
-}
-
-const REQUEST_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
-
-interface RequestSeries {
-  labels: { method: string; route: string; status: number }
-  /** per bucket, not cumulative; the last slot is +Inf */
-  counts: Float64Array
-  sum: number
-  count: number
-}
-
-/**
- * The request-latency histogram, counted in plain arrays and turned into prom-client's exposition only
- * when /metrics is scraped. prom-client's own observe() validates and hashes the labels on every call,
- * which showed up on the cached GET; this keeps the same output for a bucket search and three adds.
- */
-export class RequestHistogram {
-  readonly name = 'dropforge_http_request_seconds'
-  readonly help = 'HTTP requests by route and status'
-  readonly type = 'histogram'
-  readonly aggregator = 'sum'
-  readonly #series: RequestSeries[] = []
-
-  series(method: string, route: string, status: number): RequestSeries {
-    const series = { labels: { method, route, status }, counts: new Float64Array(REQUEST_BUCKETS.length + 1), sum: 0, count: 0 }
-    this.#series.push(series)
-    return series
-  }
-
-  observe(series: RequestSeries, seconds: number) {
-    let i = 0
-    while (i < REQUEST_BUCKETS.length && seconds > REQUEST_BUCKETS[i]!) i++
-    series.counts[i]!++
-    series.sum += seconds
-    series.count++
-  }
-
-  /** What prom-client's Registry reads from a metric (the shape of its Histogram.get()). */
-  get() {
-    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = []
-    for (const { labels, counts, sum, count } of this.#series) {
-      let cumulative = 0
-      REQUEST_BUCKETS.forEach((le, i) => {
-        cumulative += counts[i]!
-        values.push({ labels: { ...labels, le }, value: cumulative, metricName: `${this.name}_bucket` })
-      })
-      values.push({ labels: { ...labels, le: '+Inf' }, value: count, metricName: `${this.name}_bucket` })
-      values.push({ labels, value: sum, metricName: `${this.name}_sum` })
-      values.push({ labels, value: count, metricName: `${this.name}_count` })
-    }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
-  }
-
-  reset() {
-    for (const series of this.#series) {
-      series.counts.fill(0)
-      series.sum = 0
-      series.count = 0
-    }
-  }
-}
-
 async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }) {
   const { registry } = options.metrics
   const requests = new RequestHistogram()
+  // prom-client's Registry reads any object with its metric shape; its types name only its own classes.
   registry.registerMetric(requests as unknown as Histogram)
+  const rates = new RequestRates()
+  app.decorate('requestRates', rates)
   // One onResponse hook per route, holding its own series by status: nothing is looked up per request
   // but the status (request.routeOptions would build an object on every call).
   const observer = (route: string, method?: string): onResponseHookHandler => {
@@ -122,6 +57,7 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
         byStatus.set(key, series)
       }
       requests.observe(series, reply.elapsedTime / 1000)
+      rates.count(reply.statusCode)
       done()
     }
   }
@@ -166,14 +102,71 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
       this.set({ stat: 'dropped' }, stats.dropped)
     },
   })
+  new Gauge({
+    name: 'dropforge_cache_layer_hits',
+    help: 'Answers found since start by the layer that held them: local (this instance), store (memory or redis), database (stored validations)',
+    labelNames: ['layer'] as const,
+    registers: [registry],
+    collect() {
+      const c = app.cache.counters()
+      this.set({ layer: 'local' }, c.localHits)
+      this.set({ layer: app.cacheStore.kind }, c.storeHits)
+      this.set({ layer: 'database' }, app.service.counters().archiveHits)
+    },
+  })
+  new Gauge({
+    name: 'dropforge_cache_entries',
+    help: 'Entries held by the in-process cache layers',
+    labelNames: ['layer'] as const,
+    registers: [registry],
+    async collect() {
+      this.set({ layer: 'prepared' }, app.prepared.size)
+      const local = app.localStore ?? (app.cacheStore.kind === 'memory' ? app.cacheStore : undefined)
+      if (local) this.set({ layer: 'local' }, await local.count())
+    },
+  })
+  const sourceGauge = (name: string, help: string, labelNames: string[], read: (gauge: Gauge, states: Awaited<ReturnType<typeof app.sources.read>>) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        this.reset()
+        read(this, await app.sources.read(new Date()))
+      },
+    })
+  const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const
+  sourceGauge('dropforge_source_circuit', 'Circuit breaker per upstream: 0 closed, 1 half open, 2 open', ['source'], (gauge, states) => {
+    for (const [source, state] of Object.entries(states)) gauge.set({ source }, CIRCUIT[state.circuit])
+  })
+  sourceGauge('dropforge_source_budget_left', 'What is left of each upstream budget we count (calls, units or percent)', ['source', 'budget'], (gauge, states) => {
+    for (const [source, state] of Object.entries(states)) {
+      for (const budget of state.budgets) gauge.set({ source, budget: budget.name }, Math.max(0, budget.limit - budget.used))
+    }
+  })
+  sourceGauge('dropforge_source_paused', '1 while an upstream asked us to slow down and calls are paused', ['source'], (gauge, states) => {
+    for (const [source, state] of Object.entries(states)) gauge.set({ source }, state.pausedUntil ? 1 : 0)
+  })
+  new Gauge({
+    name: 'dropforge_database_pool',
+    help: 'Database connection pool (PostgreSQL only): total, idle and waiting clients',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const pool = app.store?.pool?.()
+      if (!pool) return
+      this.set({ state: 'total' }, pool.total)
+      this.set({ state: 'idle' }, pool.idle)
+      this.set({ state: 'waiting' }, pool.waiting)
+    },
+  })
 
 }
 
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */
 export async function metricsRoute(app: FastifyInstance, options: { registry: Registry; adminKey?: string }) {
-  app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
-    if (!options.adminKey) throw new AppError('FORBIDDEN', 'Metrics are disabled: ADMIN_API_KEY is not set')
-    if (!sameKey(request.headers['x-admin-key'], options.adminKey)) throw new AppError('UNAUTHORIZED', 'A valid x-admin-key header is required')
+  app.get('/metrics', { config: { rateLimit: false }, onRequest: requireAdminKey(options.adminKey, 'Metrics') }, async function metricsHandler(_request, reply) {
     reply.header('content-type', options.registry.contentType).header('cache-control', 'no-store')
     return options.registry.metrics()
   })
@@ -185,5 +178,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** the onResponse hook that counts answers of the not-found handler */
     notFoundMetrics?: onResponseHookHandler
+    /** requests and 5xx answers per second over the last minute */
+    requestRates: RequestRates
   }
 }

@@ -1,10 +1,11 @@
-import { type FastifyRateLimitStore, normalizeIP } from '@fastify/rate-limit'
+import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { AppError } from '../errors.ts'
+import { clientKey } from '../http/client-key.ts'
 
 // A fixed window per client address, counted by @fastify/rate-limit's own stores (an LRU of windows
 // in memory, or its Lua script in Redis so that every instance shares the count). Its request hook is
@@ -22,34 +23,42 @@ export interface RateLimitOptions {
 
 export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void
 
-async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) {
+/** A fixed-window budget per key, counted by @fastify/rate-limit's stores. */
+export interface WindowBudget {
+  /** counts one use; `done` gets a RATE_LIMITED error once the key is over its budget */
+  take(key: string, done: (error?: AppError) => void): void
+}
+
+export function createWindowBudget(options: RateLimitOptions & { what: string }): WindowBudget {
   const { max, windowMs } = options
   const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : new LocalStore(false, false, 5000)
-
-  const limit: RateLimitHook = (request, _reply, done) => {
-    // request.ip honours TRUST_PROXY, so with no trusted proxy a forged X-Forwarded-For changes
-    // nothing; IPv6 clients are grouped by /64. An IPv4 address has no colon and nothing to
-    // normalize, and it skips the long regular expression of node:net's isIPv6 (0.8k instructions).
-    const ip = request.ip
-    store.incr(
-      ip.includes(':') ? normalizeIP(ip) : ip,
-      (error, window) => {
-        // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect
-        // us) rather than turn a cache outage into a full outage.
-        if (error || !window || window.current <= max) return done()
-        const retryAfter = String(Math.ceil(window.ttl / 1000))
-        done(
-          new AppError('RATE_LIMITED', `Rate limit exceeded: ${max} requests per window; retry in ${retryAfter} s`, {
-            // The limit headers go out with the 429 only: three more headers on every cached answer
-            // cost throughput, and the 429 says everything a client needs.
-            headers: { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter, 'retry-after': retryAfter },
-          }),
-        )
-      },
-      windowMs,
-      max,
-    )
+  return {
+    take(key, done) {
+      store.incr(
+        key,
+        (error, window) => {
+          // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect
+          // us) rather than turn a cache outage into a full outage.
+          if (error || !window || window.current <= max) return done()
+          const retryAfter = String(Math.ceil(window.ttl / 1000))
+          done(
+            new AppError('RATE_LIMITED', `${options.what} exceeded: ${max} requests per window; retry in ${retryAfter} s`, {
+              // The limit headers go out with the 429 only: three more headers on every cached answer
+              // cost throughput, and the 429 says everything a client needs.
+              headers: { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter, 'retry-after': retryAfter },
+            }),
+          )
+        },
+        windowMs,
+        max,
+      )
+    },
   }
+}
+
+async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) {
+  const budget = createWindowBudget({ ...options, what: 'Rate limit' })
+  const limit: RateLimitHook = (request, _reply, done) => budget.take(clientKey(request), done)
 
   app.decorate('rateLimitHook', limit)
   // A route-level hook, so it runs after each scope's own onRequest hooks: a 429 carries the same

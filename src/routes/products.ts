@@ -2,16 +2,18 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import Type from 'typebox'
 import { AppError } from '../errors.ts'
 import { CACHED_GET, createCachedGet } from '../http/cached-get.ts'
+import { createWindowBudget } from '../plugins/rate-limit.ts'
 import { errorResponses } from '../schemas/common.ts'
 import { marketOf } from '../schemas/market.ts'
 import { ProductParamsSchema } from '../schemas/product.ts'
-import { HistoryQuerySchema, HistoryResponseSchema, MarketOnlyQuerySchema, SearchQuerySchema, SearchResponseSchema, SuppliersResponseSchema } from '../schemas/products.ts'
+import { HistoryQuerySchema, HistoryResponseSchema, SuppliersQuerySchema, SearchQuerySchema, SearchResponseSchema, SuppliersResponseSchema } from '../schemas/products.ts'
 import { ValidationQuerySchema } from '../schemas/validation.ts'
 
 // The product routes. The three cacheable GETs name their request (which carries its cache key) and
 // the service call that answers it; src/http/cached-get.ts does the rest.
 const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const cachedGet = createCachedGet(app.prepared, app.config.cache.staleGraceMs)
+  const refreshBudget = createWindowBudget({ ...app.config.refreshLimit, redis: app.redis, keyPrefix: `${app.config.redisKeyPrefix}:refresh:`, what: 'Refresh budget' })
+  const cachedGet = createCachedGet({ prepared: app.prepared, staleGraceMs: app.config.cache.staleGraceMs, refreshBudget })
   const NotModified = { 304: Type.Null({ description: 'the ETag in If-None-Match still names this answer' }) }
 
   app.get(
@@ -27,7 +29,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     function validationHandler(request, reply) {
       const req = app.service.validationRequest({ productId: request.params.productId, market: marketOf(request.query), keywords: request.query.keywords })
-      return cachedGet(request, reply, req.key, () => app.service.validate(req))
+      return cachedGet(request, reply, req.key, (opts) => app.service.validate(req, opts))
     },
   )
 
@@ -43,7 +45,7 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     function searchHandler(request, reply) {
       const req = app.service.searchRequest({ ...request.query, market: marketOf(request.query) })
-      return cachedGet(request, reply, req.key, () => app.service.search(req))
+      return cachedGet(request, reply, req.key, (opts) => app.service.search(req, opts))
     },
   )
 
@@ -54,13 +56,13 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         summary: 'Other AliExpress listings of the same product, compared (cached 24 hours)',
         params: ProductParamsSchema,
-        querystring: MarketOnlyQuerySchema,
+        querystring: SuppliersQuerySchema,
         response: { 200: SuppliersResponseSchema, ...NotModified, ...errorResponses(400, 404, 429, 502, 503, 504) },
       },
     },
     function suppliersHandler(request, reply) {
       const req = app.service.suppliersRequest({ productId: request.params.productId, market: marketOf(request.query) })
-      return cachedGet(request, reply, req.key, () => app.service.suppliers(req))
+      return cachedGet(request, reply, req.key, (opts) => app.service.suppliers(req, opts))
     },
   )
 

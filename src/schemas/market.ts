@@ -28,3 +28,8 @@ export const MarketFields = {
 export function marketOf(fields: { country?: string; currency?: string }): Market {
   return { country: fields.country?.toUpperCase() ?? DEFAULT_MARKET.country, currency: fields.currency ?? DEFAULT_MARKET.currency }
 }
+
+/** `?refresh=true`: the answer fetched anew from the upstreams, within a small per-client budget. */
+export const RefreshField = {
+  refresh: Type.Optional(Type.Boolean({ description: 'fetch anew from the upstreams instead of the cache; limited per client (REFRESH_RATE_LIMIT_MAX)' })),
+}

@@ -1,5 +1,5 @@
 import Type, { type Static } from 'typebox'
-import { MarketFields, MarketSchema } from './market.ts'
+import { MarketFields, MarketSchema, RefreshField } from './market.ts'
 import { ScoreSchema, VERDICTS } from './validation.ts'
 
 // Search, suppliers and history: the other product routes' shapes, types derived from them.
@@ -34,6 +34,7 @@ export const SearchQuerySchema = Type.Object(
     pageSize: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
     sort: Type.Optional(Type.Enum(SEARCH_SORTS)),
     ...MarketFields,
+    ...RefreshField,
   },
   { additionalProperties: false },
 )
@@ -59,7 +60,7 @@ export const SuppliersResponseSchema = Type.Object({
 })
 export type SuppliersAnswer = Static<typeof SuppliersResponseSchema>
 
-export const MarketOnlyQuerySchema = Type.Object({ ...MarketFields }, { additionalProperties: false })
+export const SuppliersQuerySchema = Type.Object({ ...MarketFields, ...RefreshField }, { additionalProperties: false })
 
 export const HistoryQuerySchema = Type.Object(
   {

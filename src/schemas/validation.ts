@@ -1,5 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox'
-import { MarketFields, MarketSchema } from './market.ts'
+import { MarketFields, MarketSchema, RefreshField } from './market.ts'
 
 // The public validation object and the requests that produce it. Every TypeScript type of these
 // shapes is derived from the schema (Static), so the response schema, the OpenAPI document and the
@@ -111,7 +111,7 @@ export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | '
 
 const Keywords = Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'overrides the search terms derived from the title' }))
 
-export const ValidationQuerySchema = Type.Object({ ...MarketFields, keywords: Keywords }, { additionalProperties: false })
+export const ValidationQuerySchema = Type.Object({ ...MarketFields, keywords: Keywords, ...RefreshField }, { additionalProperties: false })
 
 export const ValidationBodySchema = Type.Object(
   {

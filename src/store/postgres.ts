@@ -48,6 +48,7 @@ export function createPostgresDatabase(options: PostgresStoreOptions): SqlDataba
         client.release(failure)
       }
     },
+    pool: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   }
 }

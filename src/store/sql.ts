@@ -98,6 +98,7 @@ export interface SqlSession extends SqlClient {
 export interface SqlDatabase extends SqlClient {
   withSession<T>(fn: (session: SqlSession) => Promise<T>): Promise<T>
   close(): Promise<void>
+  pool?(): { total: number; idle: number; waiting: number }
 }
 
 export function historyParams(query: HistoryQuery): unknown[] {
@@ -131,6 +132,7 @@ export function createSqlStore(kind: 'postgres' | 'pglite', db: SqlDatabase): Va
     async ping() {
       await run(() => db.query(PING_SQL))
     },
+    ...(db.pool ? { pool: db.pool } : {}),
     close: () => db.close(),
   }
 }

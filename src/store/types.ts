@@ -25,5 +25,7 @@ export interface ValidationStore {
   history(query: HistoryQuery): Promise<HistoryPage>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
+  /** the connection pool's clients, where there is a pool (node-postgres) */
+  pool?(): { total: number; idle: number; waiting: number }
   close(): Promise<void>
 }

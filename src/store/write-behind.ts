@@ -9,7 +9,7 @@ export interface WriteBehindOptions {
   flushIntervalMs?: number
   retryBaseMs?: number
   retryMaxMs?: number
-  logger?: Logger
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>
 }
 
 export interface WriteBehindStats {

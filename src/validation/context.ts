@@ -29,6 +29,8 @@ export interface ServiceContext {
   now(): Date
   /** errors from the archive; the request carries on without it */
   onArchiveError(error: unknown): void
+  /** validations the archive answered, and misses it could not */
+  counters: { archiveHits: number; archiveMisses: number }
 }
 
 /** A service answer with how the cache produced it; `entry` says how long it may be served. */

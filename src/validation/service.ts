@@ -38,6 +38,9 @@ export interface ValidationService {
   suppliersRequest(input: { productId: string; market: Market }): SuppliersRequest
   suppliers(req: SuppliersRequest, opts?: LoadOptions): Promise<Outcome<SuppliersAnswer>>
   youtubeQuota(): Promise<YoutubeQuotaState>
+  /** see SourceCache.productKeys */
+  productKeys(productId: string, keysWithPrefix: (prefix: string) => Promise<string[]>): Promise<string[]>
+  counters(): ServiceContext['counters']
 }
 
 export function createValidationService(options: ServiceOptions): ValidationService {
@@ -50,6 +53,7 @@ export function createValidationService(options: ServiceOptions): ValidationServ
     sandbox: options.sandbox,
     now,
     onArchiveError: options.onArchiveError ?? (() => {}),
+    counters: { archiveHits: 0, archiveMisses: 0 },
   }
   return {
     validationRequest: (input) => validationRequest(ctx.sources, input),
@@ -60,5 +64,7 @@ export function createValidationService(options: ServiceOptions): ValidationServ
     suppliersRequest: (input) => suppliersRequest(ctx, input),
     suppliers: (req, opts) => suppliers(ctx, req, opts),
     youtubeQuota: () => ctx.sources.youtubeQuota(),
+    productKeys: (productId, keysWithPrefix) => ctx.sources.productKeys(productId, keysWithPrefix),
+    counters: () => ({ ...ctx.counters }),
   }
 }

@@ -98,6 +98,12 @@ export interface SourceCache {
   /** A finished answer (a validation, a suppliers list) on its own key. */
   answer<T>(key: string, load: () => Promise<Loaded<T>>, opts?: LoadOptions): Promise<Lookup<T>>
   peek<T>(key: string): Promise<Entry<T> | undefined>
+  /**
+   * Every cached answer about one product: its own keys (validations in every market and keyword
+   * variant, the AliExpress entry, suppliers) and the Meta and YouTube answers its validations used.
+   * `keysWithPrefix` lists what a cache layer holds.
+   */
+  productKeys(productId: string, keysWithPrefix: (prefix: string) => Promise<string[]>): Promise<string[]>
   validationTtlMs(degraded: boolean): number
   suppliersTtlMs(): number
   youtubeQuota(): Promise<YoutubeQuotaState>
@@ -167,6 +173,19 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
 
     answer: (key, load, opts) => cache.getOrLoad(key, load, opts),
     peek: (key) => cache.peek(key),
+    async productKeys(productId, keysWithPrefix) {
+      const own = await keysWithPrefix(keys.productPrefix(productId))
+      const validationPrefix = `${keys.productPrefix(productId)}val:`
+      const related = await Promise.all(
+        own
+          .filter((key) => key.startsWith(validationPrefix))
+          .map(async (key) => {
+            const entry = await cache.peek<{ keywords: string; market: Market }>(key)
+            return entry ? [keys.facebook(entry.value.keywords, options.facebookCountries), keys.youtube(entry.value.keywords, entry.value.market.country)] : []
+          }),
+      )
+      return [...new Set([...own, ...related.flat()])]
+    },
     validationTtlMs: (degraded) => (degraded ? Math.min(DEGRADED_VALIDATION_TTL_MS, ttl.validationMs) : ttl.validationMs),
     suppliersTtlMs: () => ttl.suppliersMs,
 

@@ -85,9 +85,13 @@ export async function fromArchive(ctx: ServiceContext, req: Pick<ValidationReque
   try {
     const at = ctx.now()
     const stored = await ctx.archive.latestValidation(req.productId, req.market, at)
-    if (!stored || stored.scoringVersion !== SCORING_VERSION) return undefined
-    const ttlMs = Date.parse(stored.expiresAt) - at.getTime()
-    return ttlMs > 1000 ? { value: stored, ttlMs } : undefined
+    const ttlMs = stored && stored.scoringVersion === SCORING_VERSION ? Date.parse(stored.expiresAt) - at.getTime() : 0
+    if (ttlMs <= 1000) {
+      ctx.counters.archiveMisses++
+      return undefined
+    }
+    ctx.counters.archiveHits++
+    return { value: stored!, ttlMs }
   } catch (error) {
     ctx.onArchiveError(error)
     return undefined

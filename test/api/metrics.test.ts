@@ -47,3 +47,44 @@ t.test('metrics count requests by route, upstream calls by source and outcome, c
     t.notOk(res.body.includes(secret), 'no credential in metrics')
   }
 })
+
+t.test('metrics series move with hits, misses, an invalidation and an upstream failure', async (t) => {
+  const { app, sandbox } = await buildTestApp(t, { env: { ADMIN_API_KEY: KEY } })
+  const headers = { 'x-admin-key': KEY }
+  const scrape = async () => {
+    const body = (await app.inject({ url: '/metrics', headers })).body
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}()".=,:/]/g, '\\$&')} (\\S+)$`, 'm').exec(body)?.[1] ?? Number.NaN)
+    return {
+      misses: value('dropforge_cache_events{outcome="misses"}'),
+      hits: value('dropforge_cache_events{outcome="hits"}'),
+      foundInMemory: value('dropforge_cache_layer_hits{layer="memory"}'),
+      preparedEntries: value('dropforge_cache_entries{layer="prepared"}'),
+      youtube503: value('dropforge_upstream_calls_total{source="youtube",outcome="503"}'),
+      youtubeUnitsLeft: value('dropforge_source_budget_left{source="youtube",budget="units"}'),
+      circuit: value('dropforge_source_circuit{source="aliexpress"}'),
+      body,
+    }
+  }
+  const id = sandboxIdOfKind('strong', 720)
+  const url = `/api/v1/products/${id}/validation`
+  const before = await scrape()
+  t.equal(before.circuit, 0, 'circuits start closed')
+  await app.inject({ url })
+  const afterMiss = await scrape()
+  t.ok(afterMiss.misses > before.misses || Number.isNaN(before.misses), 'a miss is counted')
+  t.equal(afterMiss.preparedEntries, 1, 'its answer is prepared')
+  t.ok(afterMiss.youtubeUnitsLeft < 100_000_000, 'YouTube units were spent')
+  // The hot path answers from prepared bytes without a cache lookup; a POST goes through the cache.
+  await app.inject({ method: 'POST', url: '/api/v1/validations', payload: { product: id } })
+  const afterHit = await scrape()
+  t.equal(afterHit.hits, (Number.isNaN(afterMiss.hits) ? 0 : afterMiss.hits) + 1, 'a hit is counted')
+  t.ok(afterHit.foundInMemory > (Number.isNaN(afterMiss.foundInMemory) ? 0 : afterMiss.foundInMemory), 'found in the memory store')
+  await app.inject({ method: 'DELETE', url: `/api/v1/admin/cache/products/${id}`, headers })
+  const afterInvalidation = await scrape()
+  t.equal(afterInvalidation.preparedEntries, 0, 'the invalidation dropped the prepared answer')
+  sandbox.youtube.setBehaviour({ fault: 'http503', faultRate: 1 })
+  await app.inject({ url })
+  const afterFailure = await scrape()
+  t.ok(afterFailure.youtube503 >= 1, 'the upstream failure is counted by outcome')
+  t.match(afterFailure.body, /dropforge_database_pool|# HELP dropforge_database_pool/, 'the pool gauge exists (empty without PostgreSQL)')
+})

@@ -32,7 +32,7 @@ t.test('two instances sharing one Redis count one rate-limit budget per client',
   const codes = [
     (await one.app.inject({ url, ...client })).statusCode,
     (await two.app.inject({ url, ...client })).statusCode,
-    (await one.app.inject({ url: '/health/live', ...client })).statusCode,
+    (await one.app.inject({ url: '/api/v1/products/search?q=led%20strip', ...client })).statusCode,
   ]
   t.same(codes, [200, 200, 200])
   const over = await two.app.inject({ url, ...client })
