@@ -67,65 +67,9 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
   })
   app.decorate('notFoundMetrics', observer('unknown'))
 
-  new Gauge({
-    name: 'dropforge_cache_events',
-    help: 'Cache lookups since start, by outcome',
-    labelNames: ['outcome'] as const,
-    registers: [registry],
-    collect() {
-      const c = app.cache.counters()
-      for (const [outcome, value] of Object.entries(c)) this.set({ outcome }, value)
-    },
-  })
-  new Gauge({
-    name: 'dropforge_cache_bytes',
-    help: 'Bytes held by the in-process cache layers',
-    labelNames: ['layer'] as const,
-    registers: [registry],
-    collect() {
-      this.set({ layer: 'prepared' }, app.prepared.calculatedSize)
-      const size = app.cacheStore.size()
-      if (size !== undefined) this.set({ layer: 'entries' }, size)
-    },
-  })
-  new Gauge({
-    name: 'dropforge_write_behind',
-    help: 'Write-behind queue: depth, rows written, failed flushes, dropped rows',
-    labelNames: ['stat'] as const,
-    registers: [registry],
-    collect() {
-      const stats = app.writeBehind?.stats()
-      if (!stats) return
-      this.set({ stat: 'depth' }, stats.depth)
-      this.set({ stat: 'written' }, stats.written)
-      this.set({ stat: 'failed_flushes' }, stats.failedFlushes)
-      this.set({ stat: 'dropped' }, stats.dropped)
-    },
-  })
-  new Gauge({
-    name: 'dropforge_cache_layer_hits',
-    help: 'Answers found since start by the layer that held them: local (this instance), store (memory or redis), database (stored validations)',
-    labelNames: ['layer'] as const,
-    registers: [registry],
-    collect() {
-      const c = app.cache.counters()
-      this.set({ layer: 'local' }, c.localHits)
-      this.set({ layer: app.cacheStore.kind }, c.storeHits)
-      this.set({ layer: 'database' }, app.service.counters().archiveHits)
-    },
-  })
-  new Gauge({
-    name: 'dropforge_cache_entries',
-    help: 'Entries held by the in-process cache layers',
-    labelNames: ['layer'] as const,
-    registers: [registry],
-    async collect() {
-      this.set({ layer: 'prepared' }, app.prepared.size)
-      const local = app.localStore ?? (app.cacheStore.kind === 'memory' ? app.cacheStore : undefined)
-      if (local) this.set({ layer: 'local' }, await local.count())
-    },
-  })
-  const sourceGauge = (name: string, help: string, labelNames: string[], read: (gauge: Gauge, states: Awaited<ReturnType<typeof app.sources.read>>) => void) =>
+  // Every gauge below is read when /metrics is scraped: `read` gives label values and numbers.
+  type Sample = [labels: Record<string, string>, value: number]
+  const gauge = (name: string, help: string, labelNames: string[], read: () => Sample[] | Promise<Sample[]>) =>
     new Gauge({
       name,
       help,
@@ -133,35 +77,43 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
       registers: [registry],
       async collect() {
         this.reset()
-        read(this, await app.sources.read(new Date()))
+        for (const [labels, value] of await read()) this.set(labels, value)
       },
     })
-  const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const
-  sourceGauge('dropforge_source_circuit', 'Circuit breaker per upstream: 0 closed, 1 half open, 2 open', ['source'], (gauge, states) => {
-    for (const [source, state] of Object.entries(states)) gauge.set({ source }, CIRCUIT[state.circuit])
-  })
-  sourceGauge('dropforge_source_budget_left', 'What is left of each upstream budget we count (calls, units or percent)', ['source', 'budget'], (gauge, states) => {
-    for (const [source, state] of Object.entries(states)) {
-      for (const budget of state.budgets) gauge.set({ source, budget: budget.name }, Math.max(0, budget.limit - budget.used))
-    }
-  })
-  sourceGauge('dropforge_source_paused', '1 while an upstream asked us to slow down and calls are paused', ['source'], (gauge, states) => {
-    for (const [source, state] of Object.entries(states)) gauge.set({ source }, state.pausedUntil ? 1 : 0)
-  })
-  new Gauge({
-    name: 'dropforge_database_pool',
-    help: 'Database connection pool (PostgreSQL only): total, idle and waiting clients',
-    labelNames: ['state'] as const,
-    registers: [registry],
-    collect() {
-      const pool = app.store?.pool?.()
-      if (!pool) return
-      this.set({ state: 'total' }, pool.total)
-      this.set({ state: 'idle' }, pool.idle)
-      this.set({ state: 'waiting' }, pool.waiting)
-    },
-  })
+  const each = <T>(record: Record<string, T>, sample: (key: string, value: T) => Sample[]): Sample[] => Object.entries(record).flatMap(([k, v]) => sample(k, v))
 
+  gauge('dropforge_cache_events', 'Cache lookups since start, by outcome', ['outcome'], () => each(app.cache.counters(), (outcome, n) => [[{ outcome }, n]]))
+  gauge('dropforge_cache_layer_hits', 'Answers found since start by the layer that held them: local (this instance), memory or redis (the store), database (stored validations)', ['layer'], () => {
+    const c = app.cache.counters()
+    return [[{ layer: 'local' }, c.localHits], [{ layer: app.cacheStore.kind }, c.storeHits], [{ layer: 'database' }, app.service.counters().archiveHits]]
+  })
+  gauge('dropforge_cache_bytes', 'Bytes held by the in-process cache layers', ['layer'], () => {
+    const size = app.cacheStore.size()
+    return [[{ layer: 'prepared' }, app.prepared.calculatedSize], ...(size === undefined ? [] : [[{ layer: 'entries' }, size] as Sample])]
+  })
+  gauge('dropforge_cache_entries', 'Entries held by the in-process cache layers', ['layer'], async () => {
+    const local = app.localStore ?? (app.cacheStore.kind === 'memory' ? app.cacheStore : undefined)
+    return [[{ layer: 'prepared' }, app.prepared.size], ...(local ? [[{ layer: 'local' }, await local.count()] as Sample] : [])]
+  })
+  gauge('dropforge_write_behind', 'Write-behind queue: depth, rows written, failed flushes, dropped rows', ['stat'], () => {
+    const s = app.writeBehind?.stats()
+    return s ? each({ depth: s.depth, written: s.written, failed_flushes: s.failedFlushes, dropped: s.dropped }, (stat, n) => [[{ stat }, n]]) : []
+  })
+  gauge('dropforge_database_pool', 'Database connection pool (PostgreSQL only): total, idle and waiting clients', ['state'], () => {
+    const pool = app.store?.pool?.()
+    return pool ? each(pool, (state, n) => [[{ state }, n]]) : []
+  })
+  const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const
+  const sources = async () => app.sources.read(new Date())
+  gauge('dropforge_source_circuit', 'Circuit breaker per upstream: 0 closed, 1 half open, 2 open', ['source'], async () =>
+    each(await sources(), (source, state) => [[{ source }, CIRCUIT[state.circuit]]]),
+  )
+  gauge('dropforge_source_budget_left', 'What is left of each upstream budget we count (calls, units or percent)', ['source', 'budget'], async () =>
+    each(await sources(), (source, state) => state.budgets.map((b): Sample => [{ source, budget: b.name }, Math.max(0, b.limit - b.used)])),
+  )
+  gauge('dropforge_source_paused', '1 while an upstream asked us to slow down and calls are paused', ['source'], async () =>
+    each(await sources(), (source, state) => [[{ source }, state.pausedUntil ? 1 : 0]]),
+  )
 }
 
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */
