@@ -80,7 +80,8 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
         for (const [labels, value] of await read()) this.set(labels, value)
       },
     })
-  const each = <T>(record: Record<string, T>, sample: (key: string, value: T) => Sample[]): Sample[] => Object.entries(record).flatMap(([k, v]) => sample(k, v))
+  const each = <R extends object>(record: R, sample: (key: string, value: R[keyof R]) => Sample[]): Sample[] =>
+    Object.entries(record).flatMap(([k, v]) => sample(k, v as R[keyof R]))
 
   gauge('dropforge_cache_events', 'Cache lookups since start, by outcome', ['outcome'], () => each(app.cache.counters(), (outcome, n) => [[{ outcome }, n]]))
   gauge('dropforge_cache_layer_hits', 'Answers found since start by the layer that held them: local (this instance), memory or redis (the store), database (stored validations)', ['layer'], () => {
