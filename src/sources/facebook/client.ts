@@ -1,6 +1,6 @@
 import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
 import type { FacebookAdStats, FacebookSource, SourceFailure, SourceResult } from '../../validation/sources.ts'
-import { type AdsPage, type AppUsage, type ArchivedAd, graphErrorToFailure, parseAppUsage, parseBody, summarizeAds } from './parse.ts'
+import { type AdsPage, type AppUsage, type ArchivedAd, graphErrorToFailure, graphRetryDelay, parseAppUsage, parseBody, summarizeAds } from './parse.ts'
 
 export type { AppUsage } from './parse.ts'
 
@@ -104,7 +104,7 @@ export function createFacebookClient(options: FacebookClientOptions): FacebookCl
     for (let pages = 1; ; pages++) {
       let res: UpstreamResponse
       try {
-        res = await upstream.request({ method: 'GET', path: request.path, query: request.query, idempotent: true, signal })
+        res = await upstream.request({ method: 'GET', path: request.path, query: request.query, idempotent: true, retryAfterBody: graphRetryDelay, signal })
       } catch (err) {
         return fromThrown(err, deadline, options.timeoutMs)
       }

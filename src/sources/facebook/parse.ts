@@ -179,6 +179,24 @@ export function businessUseCaseWaitMs(header: string | string[] | undefined): nu
 }
 
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613])
+
+/** Graph's throttling codes (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
+export function isThrottleCode(code: number): boolean {
+  return RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014)
+}
+
+/**
+ * For createUpstream's retryAfterBody: codes 1 and 2 and `is_transient: true` are worth a retry with
+ * backoff whatever the HTTP status (https://developers.facebook.com/docs/graph-api/guides/error-handling);
+ * a throttle is not, even when marked transient: it pauses every Meta call instead.
+ */
+export function graphRetryDelay(_status: number, body: string): number | undefined {
+  if (!body.includes('"error"')) return undefined
+  const parsed = parseBody(body)
+  if (parsed.kind !== 'graph_error' || isThrottleCode(parsed.error.code)) return undefined
+  const { code, is_transient } = parsed.error
+  return code === 1 || code === 2 || is_transient ? 0 : undefined
+}
 const TOKEN_CODES = new Set([102, 104, 190])
 
 /** Graph errors by `error.code`, never by HTTP status: Graph sends throttling as HTTP 400. */
@@ -186,7 +204,7 @@ export function graphErrorToFailure(error: GraphError, headers: IncomingHttpHead
   const code = error.code
   const label = `Graph code ${code}${error.error_subcode ? `, subcode ${error.error_subcode}` : ''}`
   const message = redactText(error.message.replace(/^\(#\d+\)\s*/, '')).slice(0, 200)
-  if (RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014)) {
+  if (isThrottleCode(code)) {
     const wait = businessUseCaseWaitMs(headers['x-business-use-case-usage']) ?? retryAfterMs(headers['retry-after'])
     return { status: 'rate_limited', reason: `Meta Ad Library rate limit reached (${label})`, ...(wait !== undefined ? { retryAfterMs: wait } : {}) }
   }

@@ -1,6 +1,6 @@
 import type { SourceFailure, SourceResult, YoutubeQuotaState, YoutubeSource, YoutubeStats } from '../../validation/sources.ts'
 import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
-import { classifyFailure, computeStats, parseSearchList, parseVideoList } from './parse.ts'
+import { classifyFailure, computeStats, parseSearchList, parseVideoList, rateLimitRetryDelay } from './parse.ts'
 import type { QuotaCounter } from '../../quota/counter.ts'
 import { nextPacificMidnight, pacificDayKey } from '../../quota/pacific-day.ts'
 import { YOUTUBE_WINDOW_DAYS } from '../../schemas/validation.ts'
@@ -106,7 +106,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
 
   async function call(operation: 'search.list' | 'videos.list', path: string, query: Record<string, string>, signal?: AbortSignal) {
     try {
-      const response = await upstream.request({ method: 'GET', path, query: { ...query, key: options.apiKey }, idempotent: true, signal })
+      const response = await upstream.request({ method: 'GET', path, query: { ...query, key: options.apiKey }, idempotent: true, retryAfterBody: rateLimitRetryDelay, signal })
       return { response }
     } catch (err) {
       const what = err instanceof UpstreamError ? `${err.code} after ${err.attempts} attempt(s)` : 'unexpected client error'
