@@ -20,7 +20,7 @@ import validationRoutes from './routes/validate.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import { ValidationSchema } from './schemas/validation.ts'
 import { createAliexpressClient } from './sources/aliexpress/client.ts'
-import { createFacebookClient } from './sources/facebook/client.ts'
+import { createFacebookClient, metaPause } from './sources/facebook/client.ts'
 import { type CallEvent, redact } from './sources/http.ts'
 import { createYoutubeClient } from './sources/youtube/client.ts'
 import { createStore } from './store/index.ts'
@@ -105,18 +105,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     metrics.upstreamCall(event.source, event.outcome, event.durationMs)
     app.log.debug({ upstream: event }, 'upstream call')
   }
-  const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall }))
-  const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall }))
-  const youtube =
-    deps.youtube ??
-    own(
-      createYoutubeClient({
-        ...config.youtube,
-        timeoutMs,
-        onCall,
-        quota: redis ? createRedisQuotaCounter(redis, { keyPrefix: `${config.redisKeyPrefix}:quota:` }) : createMemoryQuotaCounter(),
-      }),
-    )
+  // Budgets and the Meta pause are shared by every instance through Redis, in process without it.
+  const quota = redis ? createRedisQuotaCounter(redis, { keyPrefix: `${config.redisKeyPrefix}:quota:` }) : createMemoryQuotaCounter()
+  const { circuit } = config
+  const aliexpress =
+    deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall, circuit, budget: { counter: quota, callsPerMinute: config.aliexpress.callsPerMinute } }))
+  const pause = metaPause(config.facebook.throttlePauseMs, redis, `${config.redisKeyPrefix}:meta:pause`)
+  const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall, circuit, pause }))
+  const youtube = deps.youtube ?? own(createYoutubeClient({ ...config.youtube, timeoutMs, onCall, circuit, quota }))
 
   const store = deps.store === undefined ? await createStore(config.persistence, app.log) : (deps.store ?? undefined)
   if (store && deps.store === undefined) own(store)

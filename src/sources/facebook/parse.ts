@@ -163,6 +163,24 @@ export function parseAppUsage(header: string | string[] | undefined): AppUsage |
   return { callCount: callCount ?? 0, totalTime: totalTime ?? 0, totalCputime: totalCputime ?? 0 }
 }
 
+/** The highest of call_count, total_time and total_cputime over every `X-Business-Use-Case-Usage` entry, in percent. */
+export function businessUseCasePercent(header: string | string[] | undefined): number | undefined {
+  const json = parseJsonHeader(header)
+  if (!isObject(json)) return undefined
+  let percent: number | undefined
+  for (const entries of Object.values(json)) {
+    if (!Array.isArray(entries)) continue
+    for (const entry of entries) {
+      if (!isObject(entry)) continue
+      for (const name of ['call_count', 'total_time', 'total_cputime']) {
+        const value = entry[name]
+        if (typeof value === 'number' && Number.isFinite(value)) percent = Math.max(percent ?? 0, value)
+      }
+    }
+  }
+  return percent
+}
+
 /** The longest `estimated_time_to_regain_access` (minutes) in `X-Business-Use-Case-Usage`, in ms. */
 export function businessUseCaseWaitMs(header: string | string[] | undefined): number | undefined {
   const json = parseJsonHeader(header)
@@ -218,8 +236,9 @@ export function graphErrorToFailure(error: GraphError, headers: IncomingHttpHead
     // A bad parameter is a bug in this client or its configuration, not in what the user asked.
     return { status: 'unavailable', reason: `invalid parameter: ${message} (${label})` }
   }
-  const transient = code === 1 || code === 2 || error.is_transient ? 'temporary ' : ''
-  return { status: 'unavailable', reason: `Meta Ad Library ${transient}error (${label})` }
+  // A transient error that outlived its retries is Meta failing, as a 5xx is.
+  if (code === 1 || code === 2 || error.is_transient) return { status: 'unavailable', reason: `Meta Ad Library temporary error (${label})`, outage: true }
+  return { status: 'unavailable', reason: `Meta Ad Library error (${label})` }
 }
 
 function parseJsonHeader(header: string | string[] | undefined): unknown {
