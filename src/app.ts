@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { Redis } from 'ioredis'
 import { createCache } from './cache/cache.ts'
+import { createRedisLoadLock } from './cache/redis-lock.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import { type Config, secretsOf } from './config.ts'
 import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
@@ -27,6 +28,7 @@ import { createStore } from './store/index.ts'
 import type { ValidationStore } from './store/types.ts'
 import { createWriteBehind, type WriteBehind } from './store/write-behind.ts'
 import { createValidationService, type ValidationService } from './validation/service.ts'
+import { isTransientFailure } from './validation/source-cache.ts'
 import type { AliexpressSource, FacebookSource, YoutubeSource } from './validation/sources.ts'
 
 /** What the app talks to. Anything not given is built from the config (and closed with the app). */
@@ -95,6 +97,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     store: cacheStore.keyv,
     local: localStore?.keyv,
     staleGraceMs: config.cache.staleGraceMs,
+    isTransientFailure,
+    // With a shared store, one instance loads a key while the others wait for its entry.
+    lock: redis && cacheStore.kind === 'redis' ? createRedisLoadLock(redis, { prefix: `${config.redisKeyPrefix}:lock:` }) : undefined,
+    // A validation waits for AliExpress, then Meta and YouTube; past that the holder is presumed gone.
+    lockWaitMs: 3 * config.upstreamTimeoutMs + 1_000,
     onRefreshError: (key, err) => app.log.warn({ key, err }, 'background refresh failed; serving stale'),
   })
   const prepared = createPreparedCache(Math.floor(config.cache.memoryMaxBytes * 0.25))
