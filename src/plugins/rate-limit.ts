@@ -24,27 +24,38 @@ export type RateLimitHook = (request: FastifyRequest, reply: FastifyReply, done:
 
 async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) {
   const { max, windowMs } = options
-  const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : new LocalStore(false, false, 5000)
+  const local = new LocalStore(false, false, 5000)
+  const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : local
+
+  const refuse = (window: { ttl: number }, done: HookHandlerDoneFunction) => {
+    const retryAfter = String(Math.ceil(window.ttl / 1000))
+    done(
+      new AppError('RATE_LIMITED', `Rate limit exceeded: ${max} requests per window; retry in ${retryAfter} s`, {
+        // The limit headers go out with the 429 only: three more headers on every cached answer
+        // cost throughput, and the 429 says everything a client needs.
+        headers: { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter, 'retry-after': retryAfter },
+      }),
+    )
+  }
+  // Redis down or hanging (its client fails commands at once, without an offline queue): each
+  // instance counts in its own memory for the outage. One client still cannot flood us, since the
+  // limit holds per instance, and a cache outage never turns into refusing everyone (fail closed) or
+  // into no limit at all (plain fail open).
+  const locally = (key: string, done: HookHandlerDoneFunction) =>
+    local.incr(key, (error, window) => (error || !window || window.current <= max ? done() : refuse(window, done)), windowMs, max)
 
   const limit: RateLimitHook = (request, _reply, done) => {
     // request.ip honours TRUST_PROXY, so with no trusted proxy a forged X-Forwarded-For changes
     // nothing; IPv6 clients are grouped by /64. An IPv4 address has no colon and nothing to
     // normalize, and it skips the long regular expression of node:net's isIPv6 (0.8k instructions).
     const ip = request.ip
+    const key = ip.includes(':') ? normalizeIP(ip) : ip
     store.incr(
-      ip.includes(':') ? normalizeIP(ip) : ip,
+      key,
       (error, window) => {
-        // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect
-        // us) rather than turn a cache outage into a full outage.
+        if (error && store !== local) return locally(key, done)
         if (error || !window || window.current <= max) return done()
-        const retryAfter = String(Math.ceil(window.ttl / 1000))
-        done(
-          new AppError('RATE_LIMITED', `Rate limit exceeded: ${max} requests per window; retry in ${retryAfter} s`, {
-            // The limit headers go out with the 429 only: three more headers on every cached answer
-            // cost throughput, and the 429 says everything a client needs.
-            headers: { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter, 'retry-after': retryAfter },
-          }),
-        )
+        refuse(window, done)
       },
       windowMs,
       max,
