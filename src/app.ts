@@ -143,6 +143,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.decorate('config', config)
   app.decorate('service', service)
   app.decorate('cache', cache)
+  app.decorate('sources', { aliexpress, facebook, youtube })
   app.decorate('prepared', prepared)
   app.decorate('cacheStore', cacheStore)
   app.decorate('store', store)

@@ -3,6 +3,7 @@ import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
 import { AppError } from '../errors.ts'
+import type { SourceState, StatefulSource } from '../validation/sources.ts'
 
 // Prometheus metrics. Per request this is one histogram observation keyed by the route pattern (not
 // the URL, so cardinality stays bounded); everything else is read when /metrics is scraped.
@@ -166,7 +167,36 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
       this.set({ stat: 'dropped' }, stats.dropped)
     },
   })
-
+  // Each source's own state(now), read once per scrape (the four gauges share the read).
+  let reading: { at: number; states: Promise<[string, SourceState][]> } | undefined
+  const states = () => {
+    if (!reading || Date.now() - reading.at > 1_000) {
+      const now = new Date()
+      reading = { at: now.getTime(), states: Promise.all(Object.entries(app.sources).map(async ([name, s]) => [name, await s.state(now)] as [string, SourceState])) }
+    }
+    return reading.states
+  }
+  const CIRCUIT = { closed: 0, half_open: 1, open: 2 } as const
+  const sourceGauge = (name: string, help: string, labelNames: string[], fill: (gauge: Gauge, source: string, state: SourceState) => void) =>
+    new Gauge({
+      name,
+      help,
+      labelNames,
+      registers: [registry],
+      async collect() {
+        for (const [source, state] of await states()) fill(this, source, state)
+      },
+    })
+  sourceGauge('dropforge_source_circuit', 'Circuit breaker per source: 0 closed, 1 half-open, 2 open', ['source'], (g, source, state) => g.set({ source }, CIRCUIT[state.circuit]))
+  sourceGauge('dropforge_source_paused_seconds', 'Seconds left of a pause the upstream asked for', ['source'], (g, source, state) =>
+    g.set({ source }, state.pausedUntil ? Math.max(0, (Date.parse(state.pausedUntil) - Date.now()) / 1000) : 0),
+  )
+  sourceGauge('dropforge_source_budget_used', 'Budget spent, by source and budget', ['source', 'budget'], (g, source, state) => {
+    for (const b of state.budgets) g.set({ source, budget: b.name }, b.used)
+  })
+  sourceGauge('dropforge_source_budget_limit', 'Budget size, by source and budget', ['source', 'budget'], (g, source, state) => {
+    for (const b of state.budgets) g.set({ source, budget: b.name }, b.limit)
+  })
 }
 
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */
@@ -183,6 +213,8 @@ export default fp(metricsPlugin, { name: 'metrics' })
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** the upstream clients, whose state(now) the metrics read */
+    sources: Record<'aliexpress' | 'facebook' | 'youtube', StatefulSource>
     /** the onResponse hook that counts answers of the not-found handler */
     notFoundMetrics?: onResponseHookHandler
   }

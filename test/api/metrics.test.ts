@@ -42,6 +42,10 @@ t.test('metrics count requests by route, upstream calls by source and outcome, c
   t.match(res.body, /dropforge_upstream_calls_total\{source="aliexpress",outcome="200"\} 1/)
   t.match(res.body, /dropforge_upstream_calls_total\{source="youtube",outcome="503"\} 1/)
   t.match(res.body, /dropforge_cache_events\{outcome="misses"\} \d+/)
+  t.ok(res.body.includes('dropforge_source_circuit{source="youtube"} 0\n'), 'circuits per source')
+  t.match(res.body, /dropforge_source_budget_used\{source="youtube",budget="searches"\} [1-9]\d*\n/, 'retries are billed too')
+  t.match(res.body, /dropforge_source_budget_limit\{source="youtube",budget="units"\} \d+/)
+  t.ok(res.body.includes('dropforge_source_paused_seconds{source="facebook"} 0\n'))
   t.match(res.body, /nodejs_eventloop_lag_seconds/)
   for (const secret of [SANDBOX_CREDENTIALS.aliexpress.appSecret, SANDBOX_CREDENTIALS.facebook.accessToken, SANDBOX_CREDENTIALS.youtube.apiKey, KEY]) {
     t.notOk(res.body.includes(secret), 'no credential in metrics')
