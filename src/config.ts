@@ -78,6 +78,10 @@ export const EnvSchema = Type.Object({
   YOUTUBE_DAILY_QUOTA: Int(10_000, 0, 100_000_000),
   YOUTUBE_SEARCH_COST: Union2('bucket', 'units', 'bucket'),
   UPSTREAM_TIMEOUT_MS: Int(8000, 100, 120_000),
+  CIRCUIT_FAILURE_THRESHOLD: Int(5, 1, 1000),
+  CIRCUIT_COOLDOWN: Duration('30s'),
+  FACEBOOK_THROTTLE_PAUSE: Duration('1 minute'),
+  ALIEXPRESS_CALLS_PER_MINUTE: Int(0, 0, 1_000_000),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'a string of at least 16 characters' })),
   SCORING_WEIGHTS: Type.Optional(
     Type.String({
@@ -118,10 +122,14 @@ export interface Config {
     | { kind: 'supabase'; url: string; serviceRoleKey: string }
     | { kind: 'postgres'; url: string; poolMax: number }
     | { kind: 'pglite'; dir: string }
-  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; apiUrl: string }
-  facebook: { accessToken?: string; graphUrl: string; adCountries: string[] }
+  /** 0: not counted */
+  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; apiUrl: string; callsPerMinute: number }
+  /** throttlePauseMs: the first pause after a Meta throttle that states no time */
+  facebook: { accessToken?: string; graphUrl: string; adCountries: string[]; throttlePauseMs: number }
   youtube: { apiKey?: string; apiUrl: string; searchDailyLimit: number; dailyQuota: number; searchCost: 'bucket' | 'units' }
   upstreamTimeoutMs: number
+  /** failures in a row that open a source's circuit, and how long it then stays open */
+  circuit: { threshold: number; cooldownMs: number }
   adminApiKey?: string
   scoringWeights: ScoringWeights
 }
@@ -159,7 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${JSON.stringify(raw[name])})`)
   }
   const durations = {} as Record<string, number>
-  for (const name of ['RATE_LIMIT_WINDOW', 'REFRESH_RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE'] as const) {
+  for (const name of ['RATE_LIMIT_WINDOW', 'REFRESH_RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE', 'CIRCUIT_COOLDOWN', 'FACEBOOK_THROTTLE_PAUSE'] as const) {
     const ms = parseDuration(String(env[name]))
     if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
       if (!problems.has(name)) problems.set(name, `${name} must be a duration such as 90s, 15 minutes, 1h or 24h (got ${JSON.stringify(raw[name])})`)
@@ -207,8 +215,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       appSecret: env.ALIEXPRESS_APP_SECRET,
       trackingId: env.ALIEXPRESS_TRACKING_ID,
       apiUrl: env.ALIEXPRESS_API_URL,
+      callsPerMinute: env.ALIEXPRESS_CALLS_PER_MINUTE,
     },
-    facebook: { accessToken: env.FACEBOOK_ACCESS_TOKEN, graphUrl: env.FACEBOOK_GRAPH_URL, adCountries: env.FACEBOOK_AD_COUNTRIES.split(',') },
+    facebook: {
+      accessToken: env.FACEBOOK_ACCESS_TOKEN,
+      graphUrl: env.FACEBOOK_GRAPH_URL,
+      adCountries: env.FACEBOOK_AD_COUNTRIES.split(','),
+      throttlePauseMs: durations.FACEBOOK_THROTTLE_PAUSE!,
+    },
     youtube: {
       apiKey: env.YOUTUBE_API_KEY,
       apiUrl: env.YOUTUBE_API_URL,
@@ -217,6 +231,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       searchCost: env.YOUTUBE_SEARCH_COST,
     },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    circuit: { threshold: env.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: durations.CIRCUIT_COOLDOWN! },
     adminApiKey: env.ADMIN_API_KEY,
     scoringWeights: parseWeights(env.SCORING_WEIGHTS),
   }

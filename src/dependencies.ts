@@ -2,6 +2,7 @@ import { once } from 'node:events'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
 import { type Cache, createCache } from './cache/cache.ts'
+import { createRedisLoadLock } from './cache/redis-lock.ts'
 import { createInvalidation, type Invalidation } from './cache/invalidation.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import type { Config } from './config.ts'
@@ -10,7 +11,7 @@ import type { Logger } from './logger.ts'
 import { createMetrics, type Metrics } from './plugins/metrics.ts'
 import { createMemoryQuotaCounter, createRedisQuotaCounter } from './quota/counter.ts'
 import { createAliexpressClient } from './sources/aliexpress/client.ts'
-import { createFacebookClient } from './sources/facebook/client.ts'
+import { createFacebookClient, metaPause } from './sources/facebook/client.ts'
 import type { CallEvent } from './sources/http.ts'
 import { createSourceStatusBoard, type SourceStatusBoard } from './sources/status.ts'
 import { createYoutubeClient } from './sources/youtube/client.ts'
@@ -18,6 +19,7 @@ import { createStore } from './store/index.ts'
 import type { ValidationStore } from './store/types.ts'
 import { createWriteBehind, type WriteBehind } from './store/write-behind.ts'
 import { createValidationService, type ValidationService } from './validation/service.ts'
+import { isTransientFailure } from './validation/source-cache.ts'
 import type { AliexpressSource, FacebookSource, YoutubeSource } from './validation/sources.ts'
 
 // Everything the app talks to, built from the config: Redis, the cache layers, the upstream clients,
@@ -77,6 +79,11 @@ export async function createDependencies(config: Config, deps: AppDeps, log: Log
       store: cacheStore.keyv,
       local: localStore?.keyv,
       staleGraceMs: config.cache.staleGraceMs,
+      isTransientFailure,
+      // With a shared store, one instance loads a key while the others wait for its entry.
+      lock: redis && cacheStore.kind === 'redis' ? createRedisLoadLock(redis, { prefix: `${config.redisKeyPrefix}:lock:` }) : undefined,
+      // A validation waits for AliExpress, then Meta and YouTube; past that the holder is presumed gone.
+      lockWaitMs: 3 * config.upstreamTimeoutMs + 1_000,
       onRefreshError: (key, err) => log.warn({ key, err }, 'background refresh failed; serving stale'),
     })
     const prepared = createPreparedCache(Math.floor(config.cache.memoryMaxBytes * (1 - ENTRY_SHARE)))
@@ -89,10 +96,14 @@ export async function createDependencies(config: Config, deps: AppDeps, log: Log
       sources.record(event)
       log.debug({ upstream: event }, 'upstream call')
     }
-    const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall }))
-    const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall }))
+    // Budgets and the Meta pause are shared by every instance through Redis, in process without it.
     const quota = redis ? createRedisQuotaCounter(redis, { keyPrefix: `${config.redisKeyPrefix}:quota:` }) : createMemoryQuotaCounter()
-    const youtube = deps.youtube ?? own(createYoutubeClient({ ...config.youtube, timeoutMs, onCall, quota }))
+    const { circuit } = config
+    const aliexpressBudget = { counter: quota, callsPerMinute: config.aliexpress.callsPerMinute }
+    const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall, circuit, budget: aliexpressBudget }))
+    const pause = metaPause(config.facebook.throttlePauseMs, redis, `${config.redisKeyPrefix}:meta:pause`)
+    const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall, circuit, pause }))
+    const youtube = deps.youtube ?? own(createYoutubeClient({ ...config.youtube, timeoutMs, onCall, circuit, quota }))
     const sources = createSourceStatusBoard({ aliexpress, facebook, youtube })
 
     const store = deps.store === undefined ? await createStore(config.persistence, log) : (deps.store ?? undefined)

@@ -1,8 +1,10 @@
 import type Keyv from 'keyv'
+import { type LoadLock, waitForShared } from './redis-lock.ts'
 
 // The cache every upstream answer and every validation goes through: a Keyv store (a byte-bounded
 // LRU in memory, or Redis) with freshness and a stale grace period kept inside each entry, one
-// loader per key at a time (single-flight), and a read deadline so a hung Redis never hangs a request.
+// loader per key at a time (single-flight, across instances too when a lock is given), stale-if-error,
+// and a read deadline so a hung Redis never hangs a request.
 
 export type CacheStatus = 'HIT' | 'MISS' | 'STALE'
 
@@ -40,6 +42,10 @@ export interface CacheCounters {
   stale: number
   loads: number
   refreshFailures: number
+  /** a load failed transiently and the stale entry was kept and served instead */
+  staleIfError: number
+  /** loads another instance made for us (we waited for its entry) */
+  sharedWaits: number
   storeErrors: number
   storeTimeouts: number
 }
@@ -72,6 +78,15 @@ export interface CacheOptions {
   storeTimeoutMs?: number
   now?: () => number
   onRefreshError?: (key: string, error: unknown) => void
+  /**
+   * A loaded value that says the source failed for now (unavailable, rate limited, quota spent): it
+   * does not replace an entry still within its stale grace, which is served instead (stale-if-error).
+   */
+  isTransientFailure?: (value: unknown) => boolean
+  /** with a shared store: one instance loads a key while the others wait for its entry */
+  lock?: LoadLock
+  /** how long a waiter waits for another instance's entry before loading itself */
+  lockWaitMs?: number
 }
 
 export function createCache(options: CacheOptions): Cache {
@@ -80,25 +95,11 @@ export function createCache(options: CacheOptions): Cache {
   const now = options.now ?? Date.now
   const inflight = new Map<string, Promise<Entry<unknown>>>()
   const refreshing = new Set<Promise<unknown>>()
-  const counters: CacheCounters = { localHits: 0, storeHits: 0, hits: 0, misses: 0, stale: 0, loads: 0, refreshFailures: 0, storeErrors: 0, storeTimeouts: 0 }
+  const counters: CacheCounters = { localHits: 0, storeHits: 0, hits: 0, misses: 0, stale: 0, loads: 0, refreshFailures: 0, staleIfError: 0, sharedWaits: 0, storeErrors: 0, storeTimeouts: 0 }
+  const isTransientFailure = options.isTransientFailure ?? (() => false)
+  const lockWaitMs = options.lockWaitMs ?? 10_000
 
-  async function withDeadline<T>(op: Promise<T>): Promise<T | undefined> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => {
-        counters.storeTimeouts++
-        resolve(undefined)
-      }, storeTimeoutMs)
-    })
-    try {
-      return await Promise.race([op, timeout])
-    } catch {
-      counters.storeErrors++
-      return undefined
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  const withDeadline = <T>(op: Promise<T>) => settleWithin(op, storeTimeoutMs, counters)
 
   const isEntry = <T>(value: unknown): value is Entry<T> => !!value && typeof value === 'object' && 'storedAt' in value
 
@@ -127,13 +128,45 @@ export function createCache(options: CacheOptions): Cache {
     return entry
   }
 
+  /** Loads and stores, unless the load failed for now and an entry within its grace can stand instead. */
+  async function loadAndSet<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Entry<T>> {
+    counters.loads++
+    const loaded = await load()
+    if (isTransientFailure(loaded.value)) {
+      const prior = await peek<T>(key)
+      if (prior && now() < prior.staleUntil && !isTransientFailure(prior.value)) {
+        counters.staleIfError++
+        return prior
+      }
+    }
+    return set(key, loaded)
+  }
+
+  async function sharedEntry<T>(key: string): Promise<Entry<T> | undefined> {
+    const far = (await withDeadline(store.get(key))) as unknown
+    if (!isEntry<T>(far) || now() >= far.freshUntil) return undefined
+    counters.sharedWaits++
+    if (local) await local.set(key, far, far.staleUntil - now())
+    return far
+  }
+
+  /** One load per key in this process and, with a lock, across instances. */
   function loadOnce<T>(key: string, load: () => Promise<Loaded<T>>): Promise<Entry<T>> {
     const running = inflight.get(key)
     if (running) return running as Promise<Entry<T>>
-    counters.loads++
     const promise = (async () => {
       try {
-        return await set(key, await load())
+        let attempt = options.lock ? await options.lock.acquire(key) : undefined
+        if (attempt?.kind === 'held') {
+          const waited = await waitForShared(key, options.lock!, () => sharedEntry<T>(key), lockWaitMs)
+          if ('entry' in waited) return waited.entry
+          attempt = waited.attempt
+        }
+        try {
+          return await loadAndSet(key, load)
+        } finally {
+          if (attempt?.kind === 'acquired') await attempt.release()
+        }
       } finally {
         inflight.delete(key)
       }
@@ -166,8 +199,10 @@ export function createCache(options: CacheOptions): Cache {
       return { value: entry.value, status: 'STALE', entry }
     }
     counters.misses++
+    const asked = now()
     const fresh = await (running ?? loadOnce(key, load))
-    return { value: fresh.value, status: 'MISS', entry: fresh }
+    // stale-if-error hands back an entry older than this request, past its freshness.
+    return { value: fresh.value, status: fresh.freshUntil <= asked ? 'STALE' : 'MISS', entry: fresh }
   }
 
   return {
@@ -190,5 +225,24 @@ export function createCache(options: CacheOptions): Cache {
     async idle() {
       while (refreshing.size > 0) await Promise.allSettled([...refreshing])
     },
+  }
+}
+
+/** A store operation's result, or undefined when it failed or took longer than `ms` (counted). */
+async function settleWithin<T>(op: Promise<T>, ms: number, counters: CacheCounters): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => {
+      counters.storeTimeouts++
+      resolve(undefined)
+    }, ms)
+  })
+  try {
+    return await Promise.race([op, timeout])
+  } catch {
+    counters.storeErrors++
+    return undefined
+  } finally {
+    clearTimeout(timer)
   }
 }

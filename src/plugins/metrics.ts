@@ -109,12 +109,16 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
   gauge('dropforge_source_circuit', 'Circuit breaker per upstream: 0 closed, 1 half open, 2 open', ['source'], async () =>
     each(await sources(), (source, state) => [[{ source }, CIRCUIT[state.circuit]]]),
   )
-  gauge('dropforge_source_budget_left', 'What is left of each upstream budget we count (calls, units or percent)', ['source', 'budget'], async () =>
-    each(await sources(), (source, state) => state.budgets.map((b): Sample => [{ source, budget: b.name }, Math.max(0, b.limit - b.used)])),
+  gauge('dropforge_source_budget_used', 'What each upstream budget we count has spent (calls, units or percent)', ['source', 'budget'], async () =>
+    each(await sources(), (source, state) => state.budgets.map((b): Sample => [{ source, budget: b.name }, b.used])),
   )
-  gauge('dropforge_source_paused', '1 while an upstream asked us to slow down and calls are paused', ['source'], async () =>
-    each(await sources(), (source, state) => [[{ source }, state.pausedUntil ? 1 : 0]]),
+  gauge('dropforge_source_budget_limit', 'The size of each upstream budget we count', ['source', 'budget'], async () =>
+    each(await sources(), (source, state) => state.budgets.map((b): Sample => [{ source, budget: b.name }, b.limit])),
   )
+  gauge('dropforge_source_paused_seconds', 'Seconds until calls resume, while an upstream asked us to slow down (0 otherwise)', ['source'], async () => {
+    const now = Date.now()
+    return each(await sources(), (source, state) => [[{ source }, state.pausedUntil ? Math.max(0, Math.ceil((Date.parse(state.pausedUntil) - now) / 1000)) : 0]])
+  })
 }
 
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */

@@ -31,23 +31,32 @@ export interface WindowBudget {
 
 export function createWindowBudget(options: RateLimitOptions & { what: string }): WindowBudget {
   const { max, windowMs } = options
-  const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : new LocalStore(false, false, 5000)
+  const local = new LocalStore(false, false, 5000)
+  const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : local
+  const refuse = (window: { ttl: number }, done: (error?: AppError) => void) => {
+    const retryAfter = String(Math.ceil(window.ttl / 1000))
+    done(
+      new AppError('RATE_LIMITED', `${options.what} exceeded: ${max} requests per window; retry in ${retryAfter} s`, {
+        // The limit headers go out with the 429 only: three more headers on every cached answer
+        // cost throughput, and the 429 says everything a client needs.
+        headers: { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter, 'retry-after': retryAfter },
+      }),
+    )
+  }
+  // Redis down or hanging (its client fails commands at once, without an offline queue): each
+  // instance counts in its own memory for the outage. One client still cannot flood us, since the
+  // limit holds per instance, and a cache outage never turns into refusing everyone (fail closed) or
+  // into no limit at all (plain fail open).
+  const locally = (key: string, done: (error?: AppError) => void) =>
+    local.incr(key, (error, window) => (error || !window || window.current <= max ? done() : refuse(window, done)), windowMs, max)
   return {
     take(key, done) {
       store.incr(
         key,
         (error, window) => {
-          // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect
-          // us) rather than turn a cache outage into a full outage.
+          if (error && store !== local) return locally(key, done)
           if (error || !window || window.current <= max) return done()
-          const retryAfter = String(Math.ceil(window.ttl / 1000))
-          done(
-            new AppError('RATE_LIMITED', `${options.what} exceeded: ${max} requests per window; retry in ${retryAfter} s`, {
-              // The limit headers go out with the 429 only: three more headers on every cached answer
-              // cost throughput, and the 429 says everything a client needs.
-              headers: { 'x-ratelimit-limit': String(max), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': retryAfter, 'retry-after': retryAfter },
-            }),
-          )
+          refuse(window, done)
         },
         windowMs,
         max,

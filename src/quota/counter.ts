@@ -69,17 +69,7 @@ export function createRedisQuotaCounter(redis: Redis, options: RedisQuotaCounter
   const timeoutMs = options.timeoutMs ?? 1_000
   const fallback = createMemoryQuotaCounter()
 
-  async function withTimeout<T>(work: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs)
-    })
-    try {
-      return await Promise.race([work, timeout])
-    } finally {
-      clearTimeout(timer)
-    }
-  }
+  const withTimeout = <T>(work: Promise<T>) => redisWithin(work, timeoutMs)
 
   return {
     async consume(key, amount, limit, expiresAtMs) {
@@ -101,5 +91,18 @@ export function createRedisQuotaCounter(redis: Redis, options: RedisQuotaCounter
         return fallback.used(key)
       }
     },
+  }
+}
+
+/** A Redis command that rejects when Redis has not answered in `timeoutMs`: callers fall back, never hang. */
+export async function redisWithin<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs)
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

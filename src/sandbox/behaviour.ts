@@ -9,6 +9,7 @@ export type FaultMode =
   | 'error' // the source's own transient error payload (Graph code 2, AliExpress ISP error, Google backendError)
   | 'http500'
   | 'http503'
+  | 'http429' // a bare HTTP 429 with Retry-After, as a proxy or gateway in front of the API sends it
   | 'timeout' // accept the request and never answer
   | 'rate_limit' // the source's own throttling answer (429 with Retry-After, Graph code 4 on HTTP 400, ApiCallLimit)
   | 'quota' // YouTube quotaExceeded; the others treat it as rate_limit
@@ -137,6 +138,7 @@ function genericFault(mode: FaultMode, b: Behaviour): SandboxReply {
     case 'http503':
     case 'error':
       return { status: 503, body: '{"error":"unavailable"}' }
+    case 'http429':
     case 'rate_limit':
     case 'quota':
       return { status: 429, headers: { 'retry-after': String(b.retryAfterSeconds) }, body: '{"error":"too many requests"}' }

@@ -48,6 +48,7 @@ export function youtubeFault(mode: FaultMode, behaviour: Behaviour): SandboxRepl
     case 'truncated':
       return { status: 200, body: '{\n  "kind": "youtube#searchListResponse",\n  "etag": "Q2h1bmtlZA",\n  "items": [\n    {\n      "kind": "youtube#sea' }
     case 'timeout':
+    case 'http429':
       return undefined
   }
 }

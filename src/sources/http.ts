@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { errors as undiciErrors, Pool } from 'undici'
+import { type Dispatcher, interceptors, Pool, type RetryHandler, errors as undiciErrors } from 'undici'
 
 // The one place that talks HTTP to an upstream. Every source client goes through it so that pools,
 // timeouts, retries, the overall deadline and credential redaction are the same for all three.
@@ -16,7 +16,10 @@ export interface UpstreamRequest {
   form?: Record<string, string>
   /** only idempotent calls are retried */
   idempotent: boolean
-  /** a 2xx body that is really a throttling answer (AliExpress ApiCallLimit): return a delay to retry */
+  /**
+   * An answer whose body says "try again" whatever its status (AliExpress ApiCallLimit in a 200, a
+   * transient Graph code on a 400, YouTube's rateLimitExceeded on a 403): the wait it announces, in ms.
+   */
   retryAfterBody?: (status: number, body: string) => number | undefined
   signal?: AbortSignal
 }
@@ -63,7 +66,7 @@ export interface UpstreamOptions {
   connections?: number
   maxResponseBytes?: number
   maxRetries?: number
-  /** first backoff step; doubled on each retry, with full jitter */
+  /** first backoff step; doubled on each retry, with full jitter added to any announced wait */
   backoffBaseMs?: number
   /** extra literal values (tokens, keys) that must never leave in a log line or an error */
   secrets?: string[]
@@ -108,6 +111,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     bodyTimeout: options.timeoutMs,
     maxResponseSize: options.maxResponseBytes ?? 5 * 1024 * 1024,
   })
+  // undici's RetryHandler retries transport errors and 429/5xx before the body is read, honouring
+  // Retry-After (https://undici.nodejs.org/#/docs/api/RetryHandler); the policy below adds full jitter,
+  // our deadline and our list of transient errors, per call.
+  const dispatcher = pool.compose(interceptors.retry({ throwOnError: false }))
 
   async function request(req: UpstreamRequest): Promise<UpstreamResponse> {
     const started = performance.now()
@@ -119,35 +126,64 @@ export function createUpstream(options: UpstreamOptions): Upstream {
     const headers: Record<string, string> = { accept: 'application/json' }
     if (body) headers['content-type'] = 'application/x-www-form-urlencoded;charset=utf-8'
 
-    let attempts = 0
+    let retries = 0
+    let attemptStarted = started
+    /** the wait before the next attempt, or undefined when it and one more attempt would not fit before the deadline */
+    const nextWait = (announcedMs: number): number | undefined => {
+      if (!req.idempotent || retries >= maxRetries) return undefined
+      // Full jitter on top of what the upstream asked for, so instances that failed together spread out.
+      const wait = announcedMs + Math.random() * backoffBaseMs * 2 ** retries
+      const now = performance.now()
+      // An attempt that will not finish in time would turn the answer we have into a timeout.
+      const attemptMs = Math.max(RETRY_MARGIN_MS, now - attemptStarted)
+      if (wait + attemptMs >= options.timeoutMs - (now - started)) return undefined
+      retries++
+      attemptStarted = now + wait
+      return wait
+    }
+    const retryOptions: RetryHandler.RetryOptions = {
+      methods: req.idempotent ? [req.method] : [],
+      statusCodes: RETRY_STATUSES,
+      errorCodes: TRANSIENT_ERRORS,
+      throwOnError: false,
+      retry(err, _context, callback) {
+        const { statusCode, code, headers: got } = err as Error & { statusCode?: number; code?: string; headers?: IncomingHttpHeaders }
+        const transient = statusCode ? RETRY_STATUSES.includes(statusCode) : !!code && TRANSIENT_ERRORS.includes(code)
+        const wait = transient && !signal.aborted ? nextWait(statusCode ? (retryAfterMs(got?.['retry-after']) ?? 0) : 0) : undefined
+        if (wait === undefined) {
+          callback(err)
+          return undefined
+        }
+        return setTimeout(() => callback(null), wait)
+      },
+    }
+
     for (;;) {
-      attempts++
       let response: UpstreamResponse | undefined
       let failure: UpstreamError | undefined
       try {
-        const res = await pool.request({ method: req.method, path, headers, body, signal })
+        const res = await dispatcher.request({ method: req.method, path, headers, body, signal, retryOptions } as Dispatcher.RequestOptions)
         const text = await res.body.text()
-        response = { status: res.statusCode, headers: res.headers, body: text, attempts, durationMs: performance.now() - started }
+        response = { status: res.statusCode, headers: res.headers, body: text, attempts: retries + 1, durationMs: performance.now() - started }
       } catch (err) {
-        failure = toUpstreamError(options.source, err, signal, deadline, attempts)
+        failure = toUpstreamError(options.source, err, signal, deadline, retries + 1)
       }
-
-      const elapsed = performance.now() - started
-      const remaining = options.timeoutMs - elapsed
-      const wait = response ? retryDelay(response, req) : failure?.code === 'UPSTREAM_NETWORK' && req.idempotent ? 0 : undefined
-      if (wait !== undefined && req.idempotent && attempts <= maxRetries) {
-        const backoff = Math.max(wait, Math.random() * backoffBaseMs * 2 ** (attempts - 1))
-        if (backoff < remaining - 50) {
-          try {
-            await sleep(backoff, undefined, { signal })
-            continue
-          } catch {
-            failure = toUpstreamError(options.source, signal.reason, signal, deadline, attempts)
-            response = undefined
-          }
+      // What only the body tells (a throttle inside a 200, a transient Graph code on a 400) is known
+      // after undici's retry handler has let the answer through, so that retry stays here.
+      // Statuses undici retries are not asked again: its decision (a Retry-After past the deadline) stands.
+      const announced = response && req.retryAfterBody && !RETRY_STATUSES.includes(response.status) ? req.retryAfterBody(response.status, response.body) : undefined
+      const wait = announced === undefined ? undefined : nextWait(announced)
+      if (wait !== undefined) {
+        try {
+          await sleep(wait, undefined, { signal })
+          continue
+        } catch {
+          failure = toUpstreamError(options.source, signal.reason, signal, deadline, retries + 1)
+          response = undefined
         }
       }
-      options.onCall?.({ source: options.source, outcome: response?.status ?? failure!.code, attempts, durationMs: elapsed, url: safeUrl })
+      const elapsed = performance.now() - started
+      options.onCall?.({ source: options.source, outcome: response?.status ?? failure!.code, attempts: retries + 1, durationMs: elapsed, url: safeUrl })
       if (response) return response
       throw failure!
     }
@@ -161,6 +197,30 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   }
 }
 
+// The least time a retry is given: one is only started when this, or as long as the last attempt took, is left after the wait.
+const RETRY_MARGIN_MS = 50
+
+// 501 and 505 say the server will never do it; every other 5xx and 429 may pass on a second try.
+const RETRY_STATUSES = [429, 500, 502, 503, 504, 507, 508, 509, 520, 521, 522, 523, 524, 529]
+
+// Errors of the connection, not of the request: a refused or reset connection, a socket closed under
+// us, a connect timeout, a temporary DNS failure. Certificate and TLS errors and a name that does not
+// exist (ENOTFOUND) are not here: a second try gets the same answer.
+const TRANSIENT_ERRORS = [
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_CLOSED',
+]
+
 function buildPath(basePath: string, req: UpstreamRequest): string {
   const [rawPath = '', rawQuery = ''] = (req.path ?? '').split('?', 2)
   const params = new URLSearchParams(rawQuery)
@@ -170,13 +230,6 @@ function buildPath(basePath: string, req: UpstreamRequest): string {
   const query = params.toString()
   const path = rawPath.startsWith(basePath + '/') || rawPath === basePath ? rawPath : basePath + rawPath
   return (path || '/') + (query ? `?${query}` : '')
-}
-
-/** How long to wait before retrying this answer, or undefined when it must not be retried. */
-function retryDelay(res: UpstreamResponse, req: UpstreamRequest): number | undefined {
-  if (res.status === 429 || res.status >= 500) return retryAfterMs(res.headers['retry-after']) ?? 0
-  if (res.status < 300 && req.retryAfterBody) return req.retryAfterBody(res.status, res.body)
-  return undefined
 }
 
 export function retryAfterMs(header: string | string[] | undefined): number | undefined {

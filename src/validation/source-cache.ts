@@ -60,6 +60,14 @@ const FAILURE_TTL_MS: Record<Exclude<SourceStatus, 'ok'>, number> = {
   quota_exhausted: 60_000,
   not_configured: 60_000,
 }
+const TRANSIENT: ReadonlySet<string> = new Set(['unavailable', 'rate_limited', 'quota_exhausted'])
+
+/** A source answer that says "not now" rather than "no": a stale answer beats it (stale-if-error). */
+export function isTransientFailure(value: unknown): boolean {
+  const result = value as { status?: unknown; reason?: unknown } | undefined
+  return typeof result?.status === 'string' && typeof result.reason === 'string' && TRANSIENT.has(result.status)
+}
+
 /** A validation missing a source that may come back is kept only this long. */
 const DEGRADED_VALIDATION_TTL_MS = 60_000
 
@@ -147,17 +155,26 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
 
     async products(ids, market) {
       const found = new Map<string, Entry<SourceResult<AliexpressProduct>>>()
+      const stale = new Map<string, Entry<SourceResult<AliexpressProduct>>>()
       const missing: string[] = []
       await Promise.all(
         ids.map(async (id) => {
           const entry = await cache.peek<SourceResult<AliexpressProduct>>(keys.aliexpress(id, market))
           if (entry && Date.now() < entry.freshUntil) found.set(id, entry)
           else missing.push(id)
+          if (entry && Date.now() < entry.staleUntil && !isTransientFailure(entry.value)) stale.set(id, entry)
         }),
       )
       if (missing.length === 0) return found
       const many = await options.aliexpress.getProducts(missing, market)
-      await Promise.all(missing.map(async (id) => found.set(id, await cache.set(keys.aliexpress(id, market), productEntry(id, many)))))
+      // stale-if-error, as the cache does for single loads: a failure for now does not replace what we had.
+      const keep = isTransientFailure(many)
+      await Promise.all(
+        missing.map(async (id) => {
+          const old = keep ? stale.get(id) : undefined
+          found.set(id, old ?? (await cache.set(keys.aliexpress(id, market), productEntry(id, many))))
+        }),
+      )
       return found
     },
 

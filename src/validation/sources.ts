@@ -12,6 +12,8 @@ export interface SourceFailure {
   reason: string
   /** when the upstream said how long to wait */
   retryAfterMs?: number
+  /** the upstream itself failed (no answer, 5xx, an unreadable body): what its circuit breaker counts */
+  outage?: boolean
 }
 
 export type SourceResult<T> = { status: 'ok'; data: T } | SourceFailure

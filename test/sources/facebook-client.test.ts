@@ -355,7 +355,8 @@ t.test('Graph error fixtures on HTTP 400 are mapped by code', async (t) => {
     { file: 'error-token.json', httpStatus: 400, status: 'not_configured', hits: 1, reason: /access token is invalid or expired \(Graph code 190, subcode 463\)/ },
     { file: 'error-permission.json', httpStatus: 400, status: 'not_configured', hits: 1, reason: /permission/ },
     { file: 'error-invalid-param.json', httpStatus: 400, status: 'unavailable', hits: 1, reason: /^invalid parameter: Param ad_reached_countries/ },
-    { file: 'error-transient.json', httpStatus: 400, status: 'unavailable', hits: 1, reason: /temporary/ },
+    // Transient codes are retried whatever the status (https://developers.facebook.com/docs/graph-api/guides/error-handling).
+    { file: 'error-transient.json', httpStatus: 400, status: 'unavailable', hits: 3, reason: /temporary/ },
     { file: 'error-transient.json', httpStatus: 500, status: 'unavailable', hits: 3 },
     // Throttling on HTTP 200 or 403 is still throttling: the code decides, not the status.
     { file: 'error-rate-limit.json', httpStatus: 403, status: 'rate_limited', hits: 1 },

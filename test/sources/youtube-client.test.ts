@@ -5,7 +5,7 @@ import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.ts'
 import { createYoutubeSandbox, type YoutubeSandboxOptions } from '../../src/sandbox/youtube.ts'
 import type { CallEvent } from '../../src/sources/http.ts'
 import { createYoutubeClient, type YoutubeClientOptions } from '../../src/sources/youtube/client.ts'
-import { classifyFailure, computeStats, parseGoogleError, parseSearchList, parseVideoList } from '../../src/sources/youtube/parse.ts'
+import { classifyFailure, computeStats, parseGoogleError, parseSearchList, parseVideoList, rateLimitRetryDelay } from '../../src/sources/youtube/parse.ts'
 import { createMemoryQuotaCounter } from '../../src/quota/counter.ts'
 import { nextPacificMidnight } from '../../src/quota/pacific-day.ts'
 
@@ -126,6 +126,8 @@ t.test('fixtures: Google error payloads map to the right status', async (t) => {
   t.match(classifyFailure('search.list', 400, fixture('error-key-invalid.json')).reason, /API_KEY_INVALID/, 'names the reason code')
   t.same(parseGoogleError(fixture('error-key-invalid.json'))?.reasons, ['badRequest', 'API_KEY_INVALID'])
   t.equal(classifyFailure('search.list', 429, fixture('error-rate-limit-429.json'), 7_000).retryAfterMs, 7_000)
+  t.equal(rateLimitRetryDelay(403, fixture('error-rate-limit-403.json')), 0, '403 rateLimitExceeded is retried with backoff')
+  t.equal(rateLimitRetryDelay(403, fixture('error-quota.json')), undefined, 'quotaExceeded never is')
   t.equal(classifyFailure('videos.list', 502, '<html><body>Bad Gateway</body></html>').status, 'unavailable')
   const truncated = parseSearchList('{"kind":"youtube#searchListResponse","items":[{"kind":"youtube#sea')
   t.equal(truncated.ok, false, 'truncated JSON is a failure, not an empty result')

@@ -7,6 +7,8 @@ import type {
   SourceFailure,
   SourceResult,
 } from '../../validation/sources.ts'
+import type { QuotaCounter } from '../../quota/counter.ts'
+import { CIRCUIT_DEFAULTS, createCircuit } from '../circuit.ts'
 import { type CallEvent, createUpstream, redact, retryAfterMs, type Upstream, UpstreamError, type UpstreamResponse } from '../http.ts'
 import { parseProductDetailBody, parseProductQueryBody, throttleRetryDelay } from './parse.ts'
 import { buildSignedParams, type ParamValue } from './sign.ts'
@@ -26,6 +28,9 @@ export interface AliexpressClientOptions {
   language?: string
   onCall?: (event: CallEvent) => void
   now?: () => number
+  circuit?: { threshold: number; cooldownMs: number }
+  /** calls a minute every instance shares (the counter is Redis when there is one); 0 or absent: not counted */
+  budget?: { counter: QuotaCounter; callsPerMinute: number }
 }
 
 export type AliexpressClient = AliexpressSource & { close(): Promise<void> }
@@ -60,6 +65,8 @@ const FIELDS = [
   'promotion_link',
 ].join(',')
 
+const MINUTE_MS = 60_000
+
 /** aliexpress.affiliate.product.query accepts page_size 1-50. */
 const MAX_PAGE_SIZE = 50
 
@@ -82,15 +89,45 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
         })
       : undefined
 
+  const circuit = createCircuit({ label: 'AliExpress', ...CIRCUIT_DEFAULTS, ...options.circuit })
   const notConfigured: SourceFailure = { status: 'not_configured', reason: 'AliExpress app key and app secret are not configured' }
+
+  const perMinute = options.budget?.callsPerMinute ?? 0
+  const minuteOf = (at: number) => {
+    const start = Math.floor(at / MINUTE_MS) * MINUTE_MS
+    // Kept a minute past its end, for instances whose clocks lag.
+    return { key: `aliexpress:calls:${start}`, resetsAt: start + MINUTE_MS, expiresAtMs: start + 2 * MINUTE_MS }
+  }
+
+  /** One call taken from the shared budget before it is made, so a spent minute costs no HTTP at all. */
+  async function takeCall(): Promise<SourceFailure | undefined> {
+    if (!options.budget || perMinute <= 0) return undefined
+    const at = now()
+    const minute = minuteOf(at)
+    const taken = await options.budget.counter.consume(minute.key, 1, perMinute, minute.expiresAtMs)
+    if (taken.allowed) return undefined
+    return { status: 'quota_exhausted', reason: `AliExpress budget of ${perMinute} calls a minute is spent`, retryAfterMs: minute.resetsAt - at }
+  }
 
   async function call(method: string, params: Record<string, ParamValue>, signal?: AbortSignal): Promise<UpstreamResponse | SourceFailure> {
     if (!upstream || !appKey || !appSecret) return notConfigured
+    const refused = await takeCall()
+    if (refused) return refused
     const form = buildSignedParams({ method, appKey, appSecret, params, now: now() })
+    let attempts = 1
     try {
-      return await upstream.request({ method: 'POST', form, idempotent: true, retryAfterBody: throttleRetryDelay, signal })
+      const res = await upstream.request({ method: 'POST', form, idempotent: true, retryAfterBody: throttleRetryDelay, signal })
+      attempts = res.attempts
+      return res
     } catch (err) {
+      if (err instanceof UpstreamError) attempts = err.attempts
       return transportFailure(err, secrets)
+    } finally {
+      // Retries are calls too; they were made, so they are counted whatever the limit.
+      if (options.budget && perMinute > 0 && attempts > 1) {
+        const minute = minuteOf(now())
+        await options.budget.counter.consume(minute.key, attempts - 1, Number.MAX_SAFE_INTEGER, minute.expiresAtMs)
+      }
     }
   }
 
@@ -113,48 +150,55 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
 
   return {
     // AliExpress publishes no call budget for the affiliate API; we count none yet.
-    state: async () => ({ circuit: 'closed' as const, budgets: [] }),
-    async getProducts(ids, market, signal) {
-      if (!upstream) return notConfigured
-      // A non-numeric id cannot exist upstream and would fail its whole chunk as a bad parameter.
-      const wanted = [...new Set(ids.map((id) => id.trim()))].filter((id) => /^\d{1,20}$/.test(id))
-      const chunks: string[][] = []
-      for (let i = 0; i < wanted.length; i += maxIdsPerCall) chunks.push(wanted.slice(i, i + maxIdsPerCall))
-      const results = await Promise.all(chunks.map((chunk) => fetchChunk(chunk, market, signal)))
-      const merged = new Map<string, AliexpressProduct>()
-      for (const result of results) {
-        // One failed chunk fails the whole answer: its ids would otherwise read as "no such product".
-        if (result.status !== 'ok') return result
-        for (const [id, product] of result.data) merged.set(id, product)
-      }
-      return { status: 'ok', data: merged }
+    async state(at) {
+      if (!options.budget || perMinute <= 0) return { ...circuit.state(at), budgets: [] }
+      const minute = minuteOf(at.getTime())
+      const used = await options.budget.counter.used(minute.key)
+      return { ...circuit.state(at), budgets: [{ name: 'calls per minute', used, limit: perMinute, resetsAt: new Date(minute.resetsAt).toISOString() }] }
     },
-
-    async searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>> {
-      const page = Math.max(1, Math.trunc(search.page))
-      const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(search.pageSize)))
-      const res = await call(
-        PRODUCT_QUERY,
-        {
-          keywords: search.keywords.trim(),
-          page_no: page,
-          page_size: pageSize,
-          sort: search.sort,
-          fields: FIELDS,
-          target_currency: market.currency,
-          target_language: language,
-          ship_to_country: market.country,
-          tracking_id: options.trackingId,
-        },
-        signal,
-      )
-      if (isFailure(res)) return res
-      return httpFailure(res) ?? parseProductQueryBody(res.body, page, pageSize)
-    },
-
+    getProducts: (ids, market, signal) => circuit.run(() => getProducts(ids, market, signal)),
+    searchProducts: (search, market, signal) => circuit.run(() => searchProducts(search, market, signal)),
     async close() {
       await upstream?.close()
     },
+  }
+
+  async function getProducts(ids: readonly string[], market: Market, signal?: AbortSignal): Promise<SourceResult<Map<string, AliexpressProduct>>> {
+    if (!upstream) return notConfigured
+    // A non-numeric id cannot exist upstream and would fail its whole chunk as a bad parameter.
+    const wanted = [...new Set(ids.map((id) => id.trim()))].filter((id) => /^\d{1,20}$/.test(id))
+    const chunks: string[][] = []
+    for (let i = 0; i < wanted.length; i += maxIdsPerCall) chunks.push(wanted.slice(i, i + maxIdsPerCall))
+    const results = await Promise.all(chunks.map((chunk) => fetchChunk(chunk, market, signal)))
+    const merged = new Map<string, AliexpressProduct>()
+    for (const result of results) {
+      // One failed chunk fails the whole answer: its ids would otherwise read as "no such product".
+      if (result.status !== 'ok') return result
+      for (const [id, product] of result.data) merged.set(id, product)
+    }
+    return { status: 'ok', data: merged }
+  }
+
+  async function searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>> {
+    const page = Math.max(1, Math.trunc(search.page))
+    const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Math.trunc(search.pageSize)))
+    const res = await call(
+      PRODUCT_QUERY,
+      {
+        keywords: search.keywords.trim(),
+        page_no: page,
+        page_size: pageSize,
+        sort: search.sort,
+        fields: FIELDS,
+        target_currency: market.currency,
+        target_language: language,
+        ship_to_country: market.country,
+        tracking_id: options.trackingId,
+      },
+      signal,
+    )
+    if (isFailure(res)) return res
+    return httpFailure(res) ?? parseProductQueryBody(res.body, page, pageSize)
   }
 }
 
@@ -170,7 +214,7 @@ function httpFailure(res: UpstreamResponse): SourceFailure | undefined {
     if (wait !== undefined) failure.retryAfterMs = wait
     return failure
   }
-  if (res.status >= 500) return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status} after ${res.attempts} attempt(s)` }
+  if (res.status >= 500) return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status} after ${res.attempts} attempt(s)`, outage: true }
   if (res.status >= 300 && !res.body.includes('error_response')) {
     return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status}` }
   }
@@ -179,10 +223,10 @@ function httpFailure(res: UpstreamResponse): SourceFailure | undefined {
 
 function transportFailure(err: unknown, secrets: string[]): SourceFailure {
   if (err instanceof UpstreamError) {
-    if (err.code === 'UPSTREAM_TIMEOUT') return { status: 'unavailable', reason: `AliExpress timeout: no answer within the deadline (${err.attempts} attempt(s))` }
-    if (err.code === 'UPSTREAM_TOO_LARGE') return { status: 'unavailable', reason: 'AliExpress answer larger than the size cap' }
+    if (err.code === 'UPSTREAM_TIMEOUT') return { status: 'unavailable', reason: `AliExpress timeout: no answer within the deadline (${err.attempts} attempt(s))`, outage: true }
+    if (err.code === 'UPSTREAM_TOO_LARGE') return { status: 'unavailable', reason: 'AliExpress answer larger than the size cap', outage: true }
     if (err.code === 'UPSTREAM_ABORTED') return { status: 'unavailable', reason: 'AliExpress call aborted' }
-    return { status: 'unavailable', reason: redact(err.message, secrets) }
+    return { status: 'unavailable', reason: redact(err.message, secrets), outage: true }
   }
   return { status: 'unavailable', reason: redact(`AliExpress call failed: ${(err as Error)?.message ?? String(err)}`, secrets) }
 }

@@ -202,7 +202,7 @@ export function parseEnvelope(body: string, responseKey: string): EnvelopeOutcom
     parsed = parseJsonKeepingIds(body)
   } catch {
     const looksLikeHtml = /^\s*</.test(body)
-    return fail('unavailable', looksLikeHtml ? 'AliExpress answered with an HTML page' : 'AliExpress answered with invalid or truncated JSON')
+    return { kind: 'failure', failure: { status: 'unavailable', reason: looksLikeHtml ? 'AliExpress answered with an HTML page' : 'AliExpress answered with invalid or truncated JSON', outage: true } }
   }
   if (!isObject(parsed)) return fail('unavailable', 'AliExpress answered with an unexpected JSON value')
   if (isObject(parsed['error_response'])) {

@@ -1,6 +1,20 @@
 import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
 import type { FacebookAdStats, FacebookSource, SourceFailure, SourceResult } from '../../validation/sources.ts'
-import { type AdsPage, type AppUsage, type ArchivedAd, graphErrorToFailure, parseAppUsage, parseBody, summarizeAds } from './parse.ts'
+import type { Redis } from 'ioredis'
+import { createSharedPause, type SharedPause } from '../../quota/shared-pause.ts'
+import { CIRCUIT_DEFAULTS, createCircuit } from '../circuit.ts'
+import {
+  type AdsPage,
+  type AppUsage,
+  type ArchivedAd,
+  businessUseCasePercent,
+  businessUseCaseWaitMs,
+  graphErrorToFailure,
+  graphRetryDelay,
+  parseAppUsage,
+  parseBody,
+  summarizeAds,
+} from './parse.ts'
 
 export type { AppUsage } from './parse.ts'
 
@@ -18,6 +32,11 @@ export interface FacebookClientOptions {
   onCall?: (event: CallEvent) => void
   /** clock of the self-throttle pause, in epoch ms */
   clock?: () => number
+  /** the pause every instance shares (Redis); one of this process only when not given */
+  pause?: SharedPause
+  /** the first pause after a throttle that states no time; doubles on each new one within the hour */
+  throttlePauseMs?: number
+  circuit?: { threshold: number; cooldownMs: number }
 }
 
 export interface FacebookClient extends FacebookSource {
@@ -30,9 +49,16 @@ export interface FacebookClient extends FacebookSource {
 // carry our token back to us.
 const FIELDS = 'id,page_id,page_name,ad_creation_time,ad_delivery_start_time,ad_delivery_stop_time,publisher_platforms'
 
-// Meta blocks an app for up to an hour once usage reaches 100 %; stop a little before.
+// Meta blocks an app for up to an hour once usage reaches 100 %; stop a little before. Usage is
+// measured over a rolling hour, so no pause needs to be longer than one.
+// https://developers.facebook.com/docs/graph-api/overview/rate-limiting
 const SELF_THROTTLE_PERCENT = 95
-const SELF_THROTTLE_PAUSE_MS = 60_000
+const HOUR_MS = 3_600_000
+
+/** The Meta pause: in Redis under `key` when given one (every instance), in this process otherwise. */
+export function metaPause(baseMs = 60_000, redis?: Redis, key = 'meta:pause'): SharedPause {
+  return createSharedPause({ redis, key, baseMs, capMs: HOUR_MS, windowMs: HOUR_MS })
+}
 
 type PageRequest = { path: string; query: Record<string, string> }
 type NextStep = { kind: 'end' } | { kind: 'unreachable' } | { kind: 'follow'; request: PageRequest }
@@ -51,22 +77,32 @@ export function createFacebookClient(options: FacebookClientOptions): FacebookCl
   const upstream = createUpstream({ source: 'facebook', baseUrl: options.graphUrl, timeoutMs: options.timeoutMs, secrets, onCall: options.onCall })
   const clean = (text: string) => redact(text, secrets)
 
+  const pause = options.pause ?? metaPause(options.throttlePauseMs)
+  const circuit = createCircuit({ label: 'Meta Ad Library', ...CIRCUIT_DEFAULTS, ...options.circuit })
   let lastUsage: AppUsage | undefined
-  let pausedUntil = 0
 
-  function observeUsage(res: UpstreamResponse): void {
+  /** Any usage header at its threshold pauses every Meta call, here and on every other instance. */
+  async function observeUsage(res: UpstreamResponse): Promise<void> {
     const usage = parseAppUsage(res.headers['x-app-usage'])
-    if (!usage) return
-    lastUsage = usage
-    pausedUntil = usage.callCount >= SELF_THROTTLE_PERCENT ? clock() + SELF_THROTTLE_PAUSE_MS : 0
+    if (usage) lastUsage = usage
+    const appPercent = usage ? Math.max(usage.callCount, usage.totalTime, usage.totalCputime) : 0
+    const businessPercent = businessUseCasePercent(res.headers['x-business-use-case-usage']) ?? 0
+    const regainMs = businessUseCaseWaitMs(res.headers['x-business-use-case-usage'])
+    if (regainMs !== undefined || Math.max(appPercent, businessPercent) >= SELF_THROTTLE_PERCENT) await pause.pause(clock(), regainMs)
+  }
+
+  /** Meta said stop: every instance pauses, for the time it stated or a backoff, and this call reports it. */
+  async function throttled(failure: SourceFailure): Promise<SourceFailure> {
+    const until = await pause.pause(clock(), failure.retryAfterMs)
+    return { ...failure, retryAfterMs: Math.max(0, until - clock()) }
   }
 
   function selfThrottled(): SourceFailure | undefined {
-    const left = pausedUntil - clock()
+    const left = pause.until() - clock()
     if (left <= 0) return undefined
     return {
       status: 'rate_limited',
-      reason: `Meta app usage at ${lastUsage?.callCount ?? SELF_THROTTLE_PERCENT}% of its hourly budget; pausing calls before Meta blocks the app`,
+      reason: `Meta calls paused until ${new Date(pause.until()).toISOString()}: Meta reported the app at or near its hourly limit`,
       retryAfterMs: left,
     }
   }
@@ -104,18 +140,19 @@ export function createFacebookClient(options: FacebookClientOptions): FacebookCl
     for (let pages = 1; ; pages++) {
       let res: UpstreamResponse
       try {
-        res = await upstream.request({ method: 'GET', path: request.path, query: request.query, idempotent: true, signal })
+        res = await upstream.request({ method: 'GET', path: request.path, query: request.query, idempotent: true, retryAfterBody: graphRetryDelay, signal })
       } catch (err) {
         return fromThrown(err, deadline, options.timeoutMs)
       }
-      observeUsage(res)
+      await observeUsage(res)
       const parsed = parseBody(res.body)
-      if (parsed.kind === 'graph_error') return graphErrorToFailure(parsed.error, res.headers, clean)
-      if (res.status === 429) {
-        return { status: 'rate_limited', reason: 'Meta Ad Library answered HTTP 429', ...retryAfter(res) }
+      if (parsed.kind === 'graph_error') {
+        const failure = graphErrorToFailure(parsed.error, res.headers, clean)
+        return failure.status === 'rate_limited' ? throttled(failure) : failure
       }
-      if (res.status >= 300) return { status: 'unavailable', reason: `Meta Ad Library answered HTTP ${res.status}` }
-      if (parsed.kind === 'malformed') return { status: 'unavailable', reason: `Meta Ad Library answered with ${parsed.why}` }
+      if (res.status === 429) return throttled({ status: 'rate_limited', reason: 'Meta Ad Library answered HTTP 429', ...retryAfter(res) })
+      if (res.status >= 300) return { status: 'unavailable', reason: `Meta Ad Library answered HTTP ${res.status}`, ...(res.status >= 500 ? { outage: true } : {}) }
+      if (parsed.kind === 'malformed') return { status: 'unavailable', reason: `Meta Ad Library answered with ${parsed.why}`, outage: true }
       ads.push(...parsed.page.ads)
       const step = nextStep(parsed.page, firstQuery)
       if (step.kind === 'end') return { status: 'ok', data: summarizeAds(ads, now, false) }
@@ -130,25 +167,31 @@ export function createFacebookClient(options: FacebookClientOptions): FacebookCl
     if (countries.length === 0) return { status: 'not_configured', reason: 'FACEBOOK_AD_COUNTRIES is empty' }
     const search = terms.trim()
     if (search === '') return { status: 'unavailable', reason: 'no search terms to look up in the Ad Library' }
-    const throttled = selfThrottled()
-    if (throttled) return throttled
-    const deadline = AbortSignal.timeout(options.timeoutMs)
-    try {
-      return await collect(search, now, signal ? AbortSignal.any([deadline, signal]) : deadline, deadline)
-    } catch (err) {
-      // The contract is a SourceResult, never an exception: a bug here must not fail a validation.
-      return { status: 'unavailable', reason: clean(`unexpected error: ${err instanceof Error ? err.message : String(err)}`) }
-    }
+    // The local copy first: while paused nothing, not even Redis, is asked.
+    if (selfThrottled()) return selfThrottled()!
+    await pause.refresh()
+    const paused = selfThrottled()
+    if (paused) return paused
+    return circuit.run(async () => {
+      const deadline = AbortSignal.timeout(options.timeoutMs)
+      try {
+        return await collect(search, now, signal ? AbortSignal.any([deadline, signal]) : deadline, deadline)
+      } catch (err) {
+        // The contract is a SourceResult, never an exception: a bug here must not fail a validation.
+        return { status: 'unavailable', reason: clean(`unexpected error: ${err instanceof Error ? err.message : String(err)}`) }
+      }
+    })
   }
 
   return {
     adStats,
     usage: () => (lastUsage ? { ...lastUsage } : undefined),
-    async state() {
-      const paused = pausedUntil > clock() ? new Date(pausedUntil).toISOString() : undefined
+    async state(at) {
+      const until = pause.until()
+      const paused = until > clock() ? new Date(until).toISOString() : undefined
       // Meta reports usage as a percentage of the app's rolling-hour budget (X-App-Usage).
       const budgets = lastUsage ? [{ name: 'app usage %', used: Math.max(lastUsage.callCount, lastUsage.totalTime, lastUsage.totalCputime), limit: 100 }] : []
-      return { circuit: 'closed' as const, budgets, ...(paused ? { pausedUntil: paused } : {}) }
+      return { ...circuit.state(at), budgets, ...(paused ? { pausedUntil: paused } : {}) }
     },
     close: () => upstream.close(),
   }
@@ -162,10 +205,10 @@ function retryAfter(res: UpstreamResponse): { retryAfterMs?: number } {
 function fromThrown(err: unknown, deadline: AbortSignal, timeoutMs: number): SourceFailure {
   if (err instanceof UpstreamError) {
     if (err.code === 'UPSTREAM_TIMEOUT' || (err.code === 'UPSTREAM_ABORTED' && deadline.aborted)) {
-      return { status: 'unavailable', reason: `Meta Ad Library did not answer within ${timeoutMs} ms` }
+      return { status: 'unavailable', reason: `Meta Ad Library did not answer within ${timeoutMs} ms`, outage: true }
     }
     if (err.code === 'UPSTREAM_ABORTED') return { status: 'unavailable', reason: 'Meta Ad Library call aborted' }
-    return { status: 'unavailable', reason: err.message }
+    return { status: 'unavailable', reason: err.message, outage: true }
   }
   throw err
 }

@@ -163,6 +163,24 @@ export function parseAppUsage(header: string | string[] | undefined): AppUsage |
   return { callCount: callCount ?? 0, totalTime: totalTime ?? 0, totalCputime: totalCputime ?? 0 }
 }
 
+/** The highest of call_count, total_time and total_cputime over every `X-Business-Use-Case-Usage` entry, in percent. */
+export function businessUseCasePercent(header: string | string[] | undefined): number | undefined {
+  const json = parseJsonHeader(header)
+  if (!isObject(json)) return undefined
+  let percent: number | undefined
+  for (const entries of Object.values(json)) {
+    if (!Array.isArray(entries)) continue
+    for (const entry of entries) {
+      if (!isObject(entry)) continue
+      for (const name of ['call_count', 'total_time', 'total_cputime']) {
+        const value = entry[name]
+        if (typeof value === 'number' && Number.isFinite(value)) percent = Math.max(percent ?? 0, value)
+      }
+    }
+  }
+  return percent
+}
+
 /** The longest `estimated_time_to_regain_access` (minutes) in `X-Business-Use-Case-Usage`, in ms. */
 export function businessUseCaseWaitMs(header: string | string[] | undefined): number | undefined {
   const json = parseJsonHeader(header)
@@ -179,6 +197,24 @@ export function businessUseCaseWaitMs(header: string | string[] | undefined): nu
 }
 
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613])
+
+/** Graph's throttling codes (https://developers.facebook.com/docs/graph-api/overview/rate-limiting). */
+export function isThrottleCode(code: number): boolean {
+  return RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014)
+}
+
+/**
+ * For createUpstream's retryAfterBody: codes 1 and 2 and `is_transient: true` are worth a retry with
+ * backoff whatever the HTTP status (https://developers.facebook.com/docs/graph-api/guides/error-handling);
+ * a throttle is not, even when marked transient: it pauses every Meta call instead.
+ */
+export function graphRetryDelay(_status: number, body: string): number | undefined {
+  if (!body.includes('"error"')) return undefined
+  const parsed = parseBody(body)
+  if (parsed.kind !== 'graph_error' || isThrottleCode(parsed.error.code)) return undefined
+  const { code, is_transient } = parsed.error
+  return code === 1 || code === 2 || is_transient ? 0 : undefined
+}
 const TOKEN_CODES = new Set([102, 104, 190])
 
 /** Graph errors by `error.code`, never by HTTP status: Graph sends throttling as HTTP 400. */
@@ -186,7 +222,7 @@ export function graphErrorToFailure(error: GraphError, headers: IncomingHttpHead
   const code = error.code
   const label = `Graph code ${code}${error.error_subcode ? `, subcode ${error.error_subcode}` : ''}`
   const message = redactText(error.message.replace(/^\(#\d+\)\s*/, '')).slice(0, 200)
-  if (RATE_LIMIT_CODES.has(code) || (code >= 80000 && code <= 80014)) {
+  if (isThrottleCode(code)) {
     const wait = businessUseCaseWaitMs(headers['x-business-use-case-usage']) ?? retryAfterMs(headers['retry-after'])
     return { status: 'rate_limited', reason: `Meta Ad Library rate limit reached (${label})`, ...(wait !== undefined ? { retryAfterMs: wait } : {}) }
   }
@@ -200,8 +236,9 @@ export function graphErrorToFailure(error: GraphError, headers: IncomingHttpHead
     // A bad parameter is a bug in this client or its configuration, not in what the user asked.
     return { status: 'unavailable', reason: `invalid parameter: ${message} (${label})` }
   }
-  const transient = code === 1 || code === 2 || error.is_transient ? 'temporary ' : ''
-  return { status: 'unavailable', reason: `Meta Ad Library ${transient}error (${label})` }
+  // A transient error that outlived its retries is Meta failing, as a 5xx is.
+  if (code === 1 || code === 2 || error.is_transient) return { status: 'unavailable', reason: `Meta Ad Library temporary error (${label})`, outage: true }
+  return { status: 'unavailable', reason: `Meta Ad Library error (${label})` }
 }
 
 function parseJsonHeader(header: string | string[] | undefined): unknown {

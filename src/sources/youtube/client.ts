@@ -1,7 +1,8 @@
 import type { SourceFailure, SourceResult, YoutubeQuotaState, YoutubeSource, YoutubeStats } from '../../validation/sources.ts'
 import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
-import { classifyFailure, computeStats, parseSearchList, parseVideoList } from './parse.ts'
+import { classifyFailure, computeStats, parseSearchList, parseVideoList, rateLimitRetryDelay } from './parse.ts'
 import type { QuotaCounter } from '../../quota/counter.ts'
+import { CIRCUIT_DEFAULTS, createCircuit } from '../circuit.ts'
 import { nextPacificMidnight, pacificDayKey } from '../../quota/pacific-day.ts'
 import { YOUTUBE_WINDOW_DAYS } from '../../schemas/validation.ts'
 
@@ -23,6 +24,7 @@ export interface YoutubeClientOptions {
   windowDays?: number
   maxResults?: number
   onCall?: (event: CallEvent) => void
+  circuit?: { threshold: number; cooldownMs: number }
 }
 
 const DAY_MS = 86_400_000
@@ -45,6 +47,8 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
     onCall: options.onCall,
   })
   const counter = options.quota
+  // Around the whole lookup: an open circuit answers before any quota is taken.
+  const circuit = createCircuit({ label: 'YouTube', ...CIRCUIT_DEFAULTS, ...options.circuit })
 
   function budget(now: Date) {
     const day = pacificDayKey(now)
@@ -106,11 +110,12 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
 
   async function call(operation: 'search.list' | 'videos.list', path: string, query: Record<string, string>, signal?: AbortSignal) {
     try {
-      const response = await upstream.request({ method: 'GET', path, query: { ...query, key: options.apiKey }, idempotent: true, signal })
+      const response = await upstream.request({ method: 'GET', path, query: { ...query, key: options.apiKey }, idempotent: true, retryAfterBody: rateLimitRetryDelay, signal })
       return { response }
     } catch (err) {
       const what = err instanceof UpstreamError ? `${err.code} after ${err.attempts} attempt(s)` : 'unexpected client error'
       const failure: SourceFailure = { status: 'unavailable', reason: redact(`youtube ${operation}: ${what}`, secrets) }
+      if (err instanceof UpstreamError && err.code !== 'UPSTREAM_ABORTED') failure.outage = true
       return { failure, attempts: err instanceof UpstreamError ? err.attempts : 1 }
     }
   }
@@ -124,6 +129,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
     }
     const failure: SourceFailure = { status: classified.status, reason: redact(classified.reason, secrets) }
     if (classified.retryAfterMs !== undefined) failure.retryAfterMs = classified.retryAfterMs
+    if (classified.status === 'unavailable' && (response.status >= 500 || !/^\s*\{/.test(response.body))) failure.outage = true
     return failure
   }
 
@@ -151,7 +157,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
     if (!search.response) return search.failure!
     if (search.response.status >= 300) return failed(now, 'search.list', search.response)
     const found = parseSearchList(search.response.body)
-    if (!found.ok) return { status: 'unavailable', reason: `youtube ${found.problem}` }
+    if (!found.ok) return { status: 'unavailable', reason: `youtube ${found.problem}`, outage: true }
     const videos = found.value.slice(0, maxResults)
     if (videos.length === 0) return { status: 'ok', data: computeStats([], new Map(), now) }
 
@@ -170,19 +176,20 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
       return { ...failure, reason: `videos.list failed after search.list: ${failure.reason}` }
     }
     const facts = parseVideoList(details.response.body)
-    if (!facts.ok) return { status: 'unavailable', reason: `videos.list failed after search.list: youtube ${facts.problem}` }
+    if (!facts.ok) return { status: 'unavailable', reason: `videos.list failed after search.list: youtube ${facts.problem}`, outage: true }
     return { status: 'ok', data: computeStats(videos, facts.value, now) }
   }
 
   return {
-    async videoStats(terms, regionCode, now, signal) {
-      try {
-        return await videoStatsUnsafe(terms, regionCode, now, signal)
-      } catch (err) {
-        // The contract is a result, never a throw; only the error's name leaves, never its text.
-        return { status: 'unavailable', reason: `youtube: unexpected ${err instanceof Error ? err.name : 'error'}` }
-      }
-    },
+    videoStats: (terms, regionCode, now, signal) =>
+      circuit.run(async () => {
+        try {
+          return await videoStatsUnsafe(terms, regionCode, now, signal)
+        } catch (err) {
+          // The contract is a result, never a throw; only the error's name leaves, never its text.
+          return { status: 'unavailable', reason: `youtube: unexpected ${err instanceof Error ? err.name : 'error'}` }
+        }
+      }),
 
     async quota(now): Promise<YoutubeQuotaState> {
       const b = budget(now)
@@ -201,7 +208,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
       const [units, searches] = await Promise.all([counter.used(b.unitsKey), counter.used(b.searchKey)])
       const budgets = [{ name: 'units', used: units, limit: options.dailyQuota, resetsAt }]
       if (options.searchCost === 'bucket') budgets.push({ name: 'searches', used: searches, limit: options.searchDailyLimit, resetsAt })
-      return { circuit: 'closed' as const, budgets }
+      return { ...circuit.state(now), budgets }
     },
 
     close: () => upstream.close(),

@@ -164,6 +164,17 @@ export function classifyFailure(operation: string, status: number, body: string,
 }
 
 /**
+ * For createUpstream's retryAfterBody: a 403 rateLimitExceeded or userRateLimitExceeded is short-term
+ * throttling, retried with backoff; quotaExceeded is the day spent and never retried
+ * (https://developers.google.com/youtube/v3/docs/errors). 429 is retried by the HTTP layer itself.
+ */
+export function rateLimitRetryDelay(status: number, body: string): number | undefined {
+  if (status !== 403) return undefined
+  const reasons = parseGoogleError(body)?.reasons ?? []
+  return reasons.some((r) => RATE_REASONS.has(r)) && !reasons.some((r) => QUOTA_REASONS.has(r)) ? 0 : undefined
+}
+
+/**
  * Views of videos that videos.list did not return (deleted, private) or that have no viewCount are
  * unknown: the video still counts in `videos`, its views are left out of every sum, median and top.
  * The median of an even number of values is the mean of the middle two, rounded.
