@@ -9,6 +9,7 @@ import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './ca
 import { type Config, secretsOf } from './config.ts'
 import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
 import presetHeaders from './http/preset-headers.ts'
+import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
@@ -162,6 +163,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
+  // Before the routes: it documents every route registered after it.
+  await app.register(docs)
   await app.register(healthRoutes)
   await app.register(metricsRoute, { registry: metrics.registry, adminKey: config.adminApiKey })
   await app.register(productRoutes, { prefix: '/api/v1' })

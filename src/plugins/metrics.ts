@@ -2,7 +2,9 @@ import { timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import Type from 'typebox'
 import { AppError } from '../errors.ts'
+import { errorResponses } from '../schemas/common.ts'
 
 // Prometheus metrics. Per request this is one histogram observation keyed by the route pattern (not
 // the URL, so cardinality stays bounded); everything else is read when /metrics is scraped.
@@ -171,7 +173,14 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
 
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */
 export async function metricsRoute(app: FastifyInstance, options: { registry: Registry; adminKey?: string }) {
-  app.get('/metrics', { config: { rateLimit: false } }, async (request, reply) => {
+  const schema = {
+    summary: 'Prometheus metrics, for holders of the admin key',
+    response: {
+      200: { description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
+      ...errorResponses(401, 403),
+    },
+  }
+  app.get('/metrics', { config: { rateLimit: false }, schema }, async (request, reply) => {
     if (!options.adminKey) throw new AppError('FORBIDDEN', 'Metrics are disabled: ADMIN_API_KEY is not set')
     if (!sameKey(request.headers['x-admin-key'], options.adminKey)) throw new AppError('UNAUTHORIZED', 'A valid x-admin-key header is required')
     reply.header('content-type', options.registry.contentType).header('cache-control', 'no-store')

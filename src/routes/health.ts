@@ -1,4 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify'
+import { errorResponses } from '../schemas/common.ts'
+import { LiveSchema, ReadinessSchema } from '../schemas/health.ts'
 
 // Liveness says the process answers; readiness also says what each dependency is doing. Nothing we
 // depend on is required to answer (a dead Redis or database degrades, it does not stop us), so
@@ -21,10 +23,12 @@ const healthRoutes: FastifyPluginAsync = async (app) => {
   })
 
   const live = async () => ({ status: 'ok' })
-  app.get('/health', live)
-  app.get('/health/live', live)
+  const liveSchema = { summary: 'Liveness: the process answers', response: { 200: LiveSchema, ...errorResponses(429) } }
+  app.get('/health', { schema: liveSchema }, live)
+  app.get('/health/live', { schema: liveSchema }, live)
 
-  app.get('/health/ready', async (_request, reply) => {
+  const readySchema = { summary: 'Readiness, with what each dependency is doing', response: { 200: ReadinessSchema, 503: { ...ReadinessSchema, description: 'draining: the process is shutting down' }, ...errorResponses(429) } }
+  app.get('/health/ready', { schema: readySchema }, async (_request, reply) => {
     const [cache, database, youtubeQuota] = await Promise.all([
       probe(() => app.cacheStore.ping()),
       app.store ? probe(() => app.store!.ping()) : Promise.resolve({ state: 'off' as const }),
