@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import { type Config, secretsOf } from './config.ts'
 import { type AppDeps, createDependencies, type Dependencies } from './dependencies.ts'
 import presetHeaders from './http/preset-headers.ts'
+import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
@@ -89,6 +90,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(rateLimit, { ...config.rateLimit, redis: d.redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
+  // Before the routes: it documents every route registered after it.
+  await app.register(docs)
   await app.register(healthRoutes)
   await app.register(metricsRoute, { registry: d.metrics.registry, adminKey: config.adminApiKey })
   await app.register(productRoutes, { prefix: '/api/v1' })

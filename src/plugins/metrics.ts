@@ -1,7 +1,9 @@
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+import Type from 'typebox'
 import { requireAdminKey } from '../http/admin-key.ts'
+import { errorResponses } from '../schemas/common.ts'
 import { RequestHistogram, RequestRates, type RequestSeries } from './request-stats.ts'
 
 // Prometheus metrics. Per request this is one histogram observation keyed by the route pattern (not
@@ -123,7 +125,14 @@ async function metricsPlugin(app: FastifyInstance, options: { metrics: Metrics }
 
 /** GET /metrics in the Prometheus text format, for holders of the admin key. */
 export async function metricsRoute(app: FastifyInstance, options: { registry: Registry; adminKey?: string }) {
-  app.get('/metrics', { config: { rateLimit: false }, onRequest: requireAdminKey(options.adminKey, 'Metrics') }, async function metricsHandler(_request, reply) {
+  const schema = {
+    summary: 'Prometheus metrics, for holders of the admin key',
+    response: {
+      200: { description: 'the Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } },
+      ...errorResponses(401, 403),
+    },
+  }
+  app.get('/metrics', { config: { rateLimit: false }, schema, onRequest: requireAdminKey(options.adminKey, 'Metrics') }, async function metricsHandler(_request, reply) {
     reply.header('content-type', options.registry.contentType).header('cache-control', 'no-store')
     return options.registry.metrics()
   })

@@ -1,4 +1,5 @@
 import Type from 'typebox'
+import { EXAMPLES } from './examples.ts'
 
 // The admin routes' answers.
 
@@ -61,4 +62,4 @@ export const AdminStatsSchema = Type.Object({
   }),
   writeBehind: Type.Optional(WriteBehindSchema),
   sources: SourcesStatusSchema,
-})
+}, { examples: [EXAMPLES.adminStats] })

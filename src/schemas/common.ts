@@ -12,7 +12,13 @@ export const ErrorSchema = Type.Object(
   { $id: 'Error' },
 )
 
-/** Response schemas for the error statuses a route can send. */
+/** Response schemas for the error statuses a route can send, each naming the codes of that status. */
 export function errorResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, Type.Ref('Error')]))
+  return Object.fromEntries(
+    statuses.map((status) => {
+      // NOT_FOUND is the answer for a path no route has: never a route's own 404.
+      const codes = (Object.keys(ERRORS) as ErrorCode[]).filter((code) => ERRORS[code].status === status && code !== 'NOT_FOUND')
+      return [status, Type.Ref('Error', { description: `Error: ${codes.join(' or ')}` })]
+    }),
+  )
 }

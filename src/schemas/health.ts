@@ -1,5 +1,6 @@
 import Type from 'typebox'
 import { SourcesStatusSchema, WriteBehindSchema } from './admin.ts'
+import { EXAMPLES } from './examples.ts'
 
 // The health routes' answers.
 
@@ -22,7 +23,7 @@ export const ReadySchema = Type.Object({
     writeBehind: Type.Optional(WriteBehindSchema),
   }),
   upstreams: SourcesStatusSchema,
-})
+}, { examples: [EXAMPLES.healthReady] })
 
 export const HealthSchema = Type.Object({
   status: Type.Literal('ok'),
@@ -37,4 +38,4 @@ export const HealthSchema = Type.Object({
   ),
   cache: Type.Object({ lookups: Type.Integer(), hitRate: Type.Number({ description: 'fresh and stale answers served from the cache' }) }),
   memoryMb: Type.Object({ rss: Type.Integer(), heapUsed: Type.Integer(), heapTotal: Type.Integer(), external: Type.Integer() }),
-})
+}, { examples: [EXAMPLES.health] })

@@ -1,4 +1,5 @@
 import Type, { type Static } from 'typebox'
+import { EXAMPLES } from './examples.ts'
 import { MarketFields, MarketSchema, RefreshField } from './market.ts'
 import { ScoreSchema, VERDICTS } from './validation.ts'
 
@@ -39,16 +40,20 @@ export const SearchQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 
-export const SearchResponseSchema = Type.Object({
+export const SearchResponseSchema = Type.Object(
+  {
   query: Type.String(),
   page: Type.Integer(),
   pageSize: Type.Integer(),
   totalResults: Type.Optional(Type.Integer()),
   products: Type.Array(ListingSchema),
-})
+  },
+  { examples: [EXAMPLES.search] },
+)
 export type SearchAnswer = Static<typeof SearchResponseSchema>
 
-export const SuppliersResponseSchema = Type.Object({
+export const SuppliersResponseSchema = Type.Object(
+  {
   productId: Type.String(),
   market: MarketSchema,
   keywords: Type.String(),
@@ -57,7 +62,9 @@ export const SuppliersResponseSchema = Type.Object({
   cheapest: Str,
   mostOrders: Str,
   bestFeedback: Str,
-})
+  },
+  { examples: [EXAMPLES.suppliers] },
+)
 export type SuppliersAnswer = Static<typeof SuppliersResponseSchema>
 
 export const SuppliersQuerySchema = Type.Object({ ...MarketFields, ...RefreshField }, { additionalProperties: false })
@@ -83,9 +90,12 @@ export const HistoryItemSchema = Type.Object({
 })
 export type HistoryItem = Static<typeof HistoryItemSchema>
 
-export const HistoryResponseSchema = Type.Object({
+export const HistoryResponseSchema = Type.Object(
+  {
   productId: Type.String(),
   items: Type.Array(HistoryItemSchema),
   nextBefore: Type.Optional(Type.String({ description: 'pass as `before` for older items; absent on the last page' })),
-})
+  },
+  { examples: [EXAMPLES.history] },
+)
 export type HistoryPage = Omit<Static<typeof HistoryResponseSchema>, 'productId'>

@@ -1,4 +1,5 @@
 import Type, { type Static, type TSchema } from 'typebox'
+import { EXAMPLES } from './examples.ts'
 import { MarketFields, MarketSchema, RefreshField } from './market.ts'
 
 // The public validation object and the requests that produce it. Every TypeScript type of these
@@ -101,7 +102,7 @@ export const ValidationSchema = Type.Object(
     expiresAt: Type.String(),
     sandbox: Type.Optional(Type.Literal(true, { description: 'present only when the data came from the sandbox upstreams' })),
   },
-  { $id: 'Validation' },
+  { $id: 'Validation', examples: [EXAMPLES.validation] },
 )
 
 export type Validation = Static<typeof ValidationSchema>
@@ -147,4 +148,4 @@ export const BatchSummarySchema = Type.Object({
 })
 export type BatchSummary = Static<typeof BatchSummarySchema>
 
-export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchItemSchema), summary: BatchSummarySchema })
+export const BatchResponseSchema = Type.Object({ results: Type.Array(BatchItemSchema), summary: BatchSummarySchema }, { examples: [EXAMPLES.batch] })

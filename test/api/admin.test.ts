@@ -73,14 +73,14 @@ t.test('with two instances on one Redis, an invalidation on one is a MISS on the
   t.equal((await two.app.inject({ url })).headers['x-cache'], 'HIT')
   t.equal((await two.app.inject({ url })).headers['x-cache'], 'HIT', 'now from its own local layer and prepared bytes')
   t.equal((await one.app.inject({ method: 'DELETE', url: `/api/v1/admin/cache/products/${id}`, headers: admin })).statusCode, 200)
-  // The other instance hears of it through Redis's channel: give the message a moment.
+  // The other instance hears of it through Redis's channel, a moment later.
+  const started = Date.now()
   let seen = ''
-  for (let i = 0; i < 20 && seen !== 'MISS'; i++) {
+  while (seen !== 'MISS' && Date.now() - started < 2_000) {
     await new Promise((resolve) => setTimeout(resolve, 25))
     seen = String((await two.app.inject({ url: `/api/v1/products/${id}/validation?country=US` })).headers['x-cache'])
-    if (seen !== 'MISS') t.fail(`instance two served ${seen} after the invalidation`)
   }
-  t.equal(seen, 'MISS', 'the other instance dropped its local copy')
+  t.equal(seen, 'MISS', `the other instance dropped its local copy (after ${Date.now() - started} ms)`)
 })
 
 t.test('refresh on demand: BYPASS within a per-client budget, then 429; a browser reload past it is served from cache', async (t) => {
