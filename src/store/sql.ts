@@ -132,7 +132,7 @@ export function createSqlStore(kind: 'postgres' | 'pglite', db: SqlDatabase): Va
       })
     },
     async popularProducts(query: PopularQuery) {
-      const params = [query.since.toISOString(), query.limit, query.market?.country ?? null, query.market?.currency ?? null]
+      const params = [query.since.toISOString(), query.limit, query.country ?? null, query.currency ?? null]
       const result = await run(() => db.query<PopularRow>(POPULAR_SQL, params))
       return result.rows.map(toPopularProduct)
     },

@@ -102,8 +102,8 @@ export function createSupabaseStore(options: SupabaseStoreOptions): ValidationSt
         .rpc('popular_products', {
           since: query.since.toISOString(),
           max_rows: query.limit,
-          only_country: query.market?.country ?? null,
-          only_currency: query.market?.currency ?? null,
+          only_country: query.country ?? null,
+          only_currency: query.currency ?? null,
         })
         .abortSignal(deadline())
       check('ranking popular products', error)

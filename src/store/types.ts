@@ -17,8 +17,9 @@ export interface PopularQuery {
   since: Date
   /** at most this many product-market pairs */
   limit: number
-  /** only this market; every market when absent */
-  market?: Market
+  /** only this ship-to country / currency; every one when absent */
+  country?: string
+  currency?: string
 }
 
 /** A product in a market, and how much it was asked for since the query's instant. */

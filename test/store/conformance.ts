@@ -205,9 +205,14 @@ export function runStoreConformance(t: Test, makeStore: () => ValidationStore | 
       'limited',
     )
     t.same(
-      (await store.popularProducts({ since, limit: 10, market: { country: 'US', currency: 'USD' } })).map((p) => p.productId),
+      (await store.popularProducts({ since, limit: 10, country: 'US', currency: 'USD' })).map((p) => p.productId),
       [a, c, b],
       'one market',
+    )
+    t.same(
+      (await store.popularProducts({ since, limit: 10, currency: 'EUR' })).map((p) => p.productId),
+      [d, a],
+      'one currency, any country',
     )
     t.same(
       (await store.popularProducts({ since: at(-24 * HOUR, from), limit: 10 })).map((p) => `${p.productId} ${p.validations}`),

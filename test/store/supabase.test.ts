@@ -169,7 +169,7 @@ t.test('popularProducts: one POST to the function with named arguments; rows as 
     json(res, 200, [{ product_id: productId, country: 'DE', currency: 'EUR', validations: 7, last_validated_at: '2025-03-01T12:00:00.123456+00:00' }]),
   )
   const store = createSupabaseStore({ url: server.url, serviceRoleKey: KEY })
-  const top = await store.popularProducts({ since: new Date('2025-02-22T00:00:00Z'), limit: 5, market: { country: 'DE', currency: 'EUR' } })
+  const top = await store.popularProducts({ since: new Date('2025-02-22T00:00:00Z'), limit: 5, country: 'DE', currency: 'EUR' })
   t.equal(server.requests.length, 1)
   const [call] = server.requests as [Recorded]
   t.equal(call.method, 'POST')
