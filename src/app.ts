@@ -38,6 +38,14 @@ export interface AppDeps {
   /** null turns persistence off whatever the config says */
   store?: ValidationStore | null
   now?: () => Date
+  /** puts something in front of the sources the service calls (the cache warmer's quota gates) */
+  wrapSources?: (sources: Sources) => Sources
+}
+
+export interface Sources {
+  aliexpress: AliexpressSource
+  facebook: FacebookSource
+  youtube: YoutubeSource
 }
 
 /** The Fastify options production uses; tests build the same server. */
@@ -118,14 +126,14 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       }),
     )
 
+  const sources = deps.wrapSources ? deps.wrapSources({ aliexpress, facebook, youtube }) : { aliexpress, facebook, youtube }
+
   const store = deps.store === undefined ? await createStore(config.persistence, app.log) : (deps.store ?? undefined)
   if (store && deps.store === undefined) own(store)
   const writeBehind: WriteBehind | undefined = store ? createWriteBehind(store, { logger: app.log }) : undefined
 
   const service = createValidationService({
-    aliexpress,
-    facebook,
-    youtube,
+    ...sources,
     cache,
     archive: store,
     sink: writeBehind,
