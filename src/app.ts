@@ -2,7 +2,7 @@ import compress from '@fastify/compress'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { type Config, secretsOf } from './config.ts'
-import { type AppDeps, createDependencies, type Dependencies } from './dependencies.ts'
+import { type AppDeps, createDependencies, type Dependencies, type Sources } from './dependencies.ts'
 import presetHeaders from './http/preset-headers.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
@@ -17,7 +17,7 @@ import { ErrorSchema } from './schemas/common.ts'
 import { ValidationSchema } from './schemas/validation.ts'
 import { redact } from './sources/http.ts'
 
-export type { AppDeps }
+export type { AppDeps, Sources }
 
 /** The Fastify options production uses; tests build the same server. */
 export function serverOptions(config: Config): FastifyServerOptions {

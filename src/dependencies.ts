@@ -34,6 +34,14 @@ export interface AppDeps {
   /** null turns persistence off whatever the config says */
   store?: ValidationStore | null
   now?: () => Date
+  /** puts something in front of the sources the service calls (the cache warmer's quota gates) */
+  wrapSources?: (sources: Sources) => Sources
+}
+
+export interface Sources {
+  aliexpress: AliexpressSource
+  facebook: FacebookSource
+  youtube: YoutubeSource
 }
 
 export interface Dependencies {
@@ -109,10 +117,9 @@ export async function createDependencies(config: Config, deps: AppDeps, log: Log
     const store = deps.store === undefined ? await createStore(config.persistence, log) : (deps.store ?? undefined)
     if (store && deps.store === undefined) own(store)
     const writeBehind = store ? createWriteBehind(store, { logger: log }) : undefined
+    const gated = deps.wrapSources?.({ aliexpress, facebook, youtube }) ?? { aliexpress, facebook, youtube }
     const service = createValidationService({
-      aliexpress,
-      facebook,
-      youtube,
+      ...gated,
       cache,
       archive: store,
       sink: writeBehind,

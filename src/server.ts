@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from './app.ts'
 import { ConfigError, loadConfig } from './config.ts'
-import { externalSandboxUrls, type Sandbox, sandboxOptionsFromEnv, startSandbox, withSandbox, withSandboxUrls } from './sandbox/index.ts'
+import { type Sandbox, sandboxFor } from './sandbox/index.ts'
 
 // The process: configuration, the sandbox upstreams when there are no credentials, listen, and a
 // graceful, bounded shutdown.
@@ -26,14 +26,9 @@ try {
   throw error
 }
 
-let sandbox: Sandbox | undefined
-const external = config.sandbox ? externalSandboxUrls(process.env) : undefined
-if (external) {
-  config = withSandboxUrls(config, external)
-} else if (config.sandbox) {
-  sandbox = await startSandbox(sandboxOptionsFromEnv(process.env))
-  config = withSandbox(config, sandbox)
-}
+const prepared = await sandboxFor(config, process.env)
+config = prepared.config
+const sandbox: Sandbox | undefined = prepared.sandbox
 
 const app: FastifyInstance = await buildApp(config)
 if (config.sandbox) {

@@ -20,6 +20,7 @@ export async function startTestSandbox(t: Teardown, options: SandboxOptions = {}
     facebook: { ...FAST, ...options.facebook },
     youtube: { ...FAST, ...options.youtube },
     youtubeSearchDailyLimit: options.youtubeSearchDailyLimit ?? 1_000_000,
+    facebookAppCallBudget: options.facebookAppCallBudget,
   })
   t.teardown(() => sandbox.close())
   return sandbox

@@ -78,6 +78,18 @@ export function externalSandboxUrls(env: NodeJS.ProcessEnv): SandboxUrls | undef
 }
 
 /**
+ * The config a process runs with: unchanged with real upstreams; in sandbox mode pointed at a sandbox
+ * already running (externalSandboxUrls) or at one started here, which the caller closes.
+ */
+export async function sandboxFor(config: Config, env: NodeJS.ProcessEnv): Promise<{ config: Config; sandbox?: Sandbox }> {
+  if (!config.sandbox) return { config }
+  const external = externalSandboxUrls(env)
+  if (external) return { config: withSandboxUrls(config, external) }
+  const sandbox = await startSandbox(sandboxOptionsFromEnv(env))
+  return { config: withSandbox(config, sandbox), sandbox }
+}
+
+/**
  * Sandbox behaviour from the environment: SANDBOX_LATENCY_MS=aliexpress:150,facebook:250,youtube:200
  * (or all:100), SANDBOX_FAULT=http503|timeout|rate_limit|..., SANDBOX_FAULT_RATE=0.1,
  * SANDBOX_YOUTUBE_SEARCH_LIMIT=100, SANDBOX_FACEBOOK_CALL_BUDGET=200 (calls per hour).

@@ -1,6 +1,7 @@
 import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
 import type { HistoryItem, HistoryPage } from '../schemas/products.ts'
+import type { PopularProduct } from './types.ts'
 
 // The database's snake_case shapes, shared by the SQL stores and the supabase-js store so that every
 // implementation writes the same columns from the same validation.
@@ -105,6 +106,24 @@ function toInstant(value: string, field: string): string {
   // 22007 is PostgreSQL's invalid_datetime_format: the row can never be written, so it is permanent.
   if (Number.isNaN(ms)) throw new StoreError(`${field} is not a timestamp`, { code: '22007' })
   return new Date(ms).toISOString()
+}
+
+/** A row of the popular_products function, as SQL (Date) or PostgREST (string) gives it. */
+export interface PopularRow {
+  product_id: string
+  country: string
+  currency: string
+  validations: number | string
+  last_validated_at: string | Date
+}
+
+export function toPopularProduct(row: PopularRow): PopularProduct {
+  return {
+    productId: row.product_id,
+    market: { country: row.country, currency: row.currency },
+    validations: Number(row.validations),
+    lastValidatedAt: new Date(row.last_validated_at).toISOString(),
+  }
 }
 
 export function toHistoryItem(row: HistoryRow): HistoryItem {

@@ -1,9 +1,9 @@
 import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
-import { type HistoryRow, historyPage, requireBefore, toRows } from './rows.ts'
+import { type HistoryRow, historyPage, type PopularRow, requireBefore, toPopularProduct, toRows } from './rows.ts'
 import type { Market } from '../schemas/market.ts'
 import type { HistoryPage } from '../schemas/products.ts'
-import type { HistoryQuery, ValidationStore } from './types.ts'
+import type { HistoryQuery, PopularQuery, ValidationStore } from './types.ts'
 
 // The SQL of the node-postgres and PGlite stores. Every statement is parameterized with $n and sent
 // unnamed: Supabase's transaction pooler cannot keep named prepared statements. Market columns are
@@ -70,6 +70,9 @@ WHERE ${PRODUCT_MARKET_FILTER}
   AND validated_at = $4
 ORDER BY country DESC, currency DESC`
 
+/** $1 since, $2 limit, $3 country or null, $4 currency or null: schema/migrations/0002_popular_products.sql */
+export const POPULAR_SQL = 'SELECT * FROM popular_products($1, $2, $3, $4)'
+
 export const PING_SQL = 'SELECT 1'
 
 /**
@@ -128,6 +131,11 @@ export function createSqlStore(kind: 'postgres' | 'pglite', db: SqlDatabase): Va
         const tied = await run(() => db.query<HistoryRow>(HISTORY_TIED_SQL, [...params.slice(0, 3), validatedAt]))
         return tied.rows
       })
+    },
+    async popularProducts(query: PopularQuery) {
+      const params = [query.since.toISOString(), query.limit, query.country ?? null, query.currency ?? null]
+      const result = await run(() => db.query<PopularRow>(POPULAR_SQL, params))
+      return result.rows.map(toPopularProduct)
     },
     async ping() {
       await run(() => db.query(PING_SQL))

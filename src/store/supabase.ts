@@ -2,9 +2,9 @@ import { createClient, type PostgrestError } from '@supabase/supabase-js'
 import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
 import type { Market } from '../schemas/market.ts'
-import { type HistoryRow, historyPage, requireBefore, toRows } from './rows.ts'
+import { type HistoryRow, historyPage, type PopularRow, requireBefore, toPopularProduct, toRows } from './rows.ts'
 import type { HistoryPage } from '../schemas/products.ts'
-import type { HistoryQuery, ValidationStore } from './types.ts'
+import type { HistoryQuery, PopularQuery, ValidationStore } from './types.ts'
 
 // What the tests verify (test/store/supabase.test.ts): supabase-js's real requests pass the same
 // conformance suite as the SQL stores, answered with real SQL on PGlite by a stand-in that translates
@@ -95,6 +95,19 @@ export function createSupabaseStore(options: SupabaseStoreOptions): ValidationSt
         check('reading history', tied.error)
         return (tied.data ?? []) as unknown as HistoryRow[]
       })
+    },
+    async popularProducts(query: PopularQuery) {
+      // PostgREST cannot group rows: the ranking is a function of the schema, called as RPC.
+      const { data, error } = await client
+        .rpc('popular_products', {
+          since: query.since.toISOString(),
+          max_rows: query.limit,
+          only_country: query.country ?? null,
+          only_currency: query.currency ?? null,
+        })
+        .abortSignal(deadline())
+      check('ranking popular products', error)
+      return ((data ?? []) as PopularRow[]).map(toPopularProduct)
     },
     async ping() {
       const { error } = await client.from('validations').select('id').limit(1).abortSignal(deadline())

@@ -12,6 +12,25 @@ export interface HistoryQuery {
   before?: string
 }
 
+export interface PopularQuery {
+  /** only validations at or after this instant count */
+  since: Date
+  /** at most this many product-market pairs */
+  limit: number
+  /** only this ship-to country / currency; every one when absent */
+  country?: string
+  currency?: string
+}
+
+/** A product in a market, and how much it was asked for since the query's instant. */
+export interface PopularProduct {
+  productId: string
+  market: Market
+  /** validations built since then (each one a cache miss somewhere) */
+  validations: number
+  lastValidatedAt: string
+}
+
 export interface ValidationStore {
   readonly kind: 'supabase' | 'postgres' | 'pglite'
   /** Multi-row upsert keyed by product, market and validatedAt: saving one validation twice keeps one row. */
@@ -23,6 +42,11 @@ export interface ValidationStore {
   latestValidation(productId: string, market: Market, now: Date, scoringVersion?: string): Promise<Validation | undefined>
   /** Newest first. Throws a StoreError with code INVALID_CURSOR when `before` is not an ISO instant. */
   history(query: HistoryQuery): Promise<HistoryPage>
+  /**
+   * The product-market pairs validated most often since `since`, the most recently validated first
+   * among equals: what `npm run warm -- --top N` keeps in the cache.
+   */
+  popularProducts(query: PopularQuery): Promise<PopularProduct[]>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** the connection pool's clients, where there is a pool (node-postgres) */

@@ -177,6 +177,51 @@ export function runStoreConformance(t: Test, makeStore: () => ValidationStore | 
     t.equal(await store.latestValidation(good.productId, good.market, at(1)), undefined, 'the batch is atomic')
   })
 
+  t.test('popular products: most validated since an instant first, then the most recent, per market', async (t) => {
+    // Far from every other test's instants, so their rows never fall inside the window.
+    const from = Date.parse('2091-06-01T00:00:00.000Z')
+    const since = at(-3 * 24 * HOUR, from)
+    const [a, b, c, d] = [newProductId(), newProductId(), newProductId(), newProductId()]
+    const times = (productId: string, hoursAgo: number[], market = { country: 'US', currency: 'USD' }) =>
+      hoursAgo.map((h) => makeValidation({ productId, ...market, validatedAt: at(-h * HOUR, from) }))
+    await store.saveValidations([
+      ...times(a, [1, 5, 9]),
+      // b: two inside the window and five before it, which do not count
+      ...times(b, [2, 30, 100, 101, 102, 103, 104]),
+      // c: as many as b, validated more recently
+      ...times(c, [1.5, 40]),
+      ...times(d, [3, 4, 6, 7], { country: 'DE', currency: 'EUR' }),
+      ...times(a, [0.5], { country: 'DE', currency: 'EUR' }),
+    ])
+    const top = await store.popularProducts({ since, limit: 10 })
+    t.same(
+      top.map((p) => `${p.productId} ${p.market.country} ${p.validations}`),
+      [`${d} DE 4`, `${a} US 3`, `${c} US 2`, `${b} US 2`, `${a} DE 1`],
+    )
+    t.same(top[1], { productId: a, market: { country: 'US', currency: 'USD' }, validations: 3, lastValidatedAt: at(-HOUR, from).toISOString() })
+    t.same(
+      (await store.popularProducts({ since, limit: 2 })).map((p) => p.productId),
+      [d, a],
+      'limited',
+    )
+    t.same(
+      (await store.popularProducts({ since, limit: 10, country: 'US', currency: 'USD' })).map((p) => p.productId),
+      [a, c, b],
+      'one market',
+    )
+    t.same(
+      (await store.popularProducts({ since, limit: 10, currency: 'EUR' })).map((p) => p.productId),
+      [d, a],
+      'one currency, any country',
+    )
+    t.same(
+      (await store.popularProducts({ since: at(-24 * HOUR, from), limit: 10 })).map((p) => `${p.productId} ${p.validations}`),
+      [`${d} 4`, `${a} 3`, `${a} 1`, `${c} 1`, `${b} 1`],
+      'a shorter window counts fewer',
+    )
+    t.same(await store.popularProducts({ since: at(HOUR, from), limit: 10 }), [], 'nothing since')
+  })
+
   t.test('saving nothing is a no-op, ping answers', async (t) => {
     await store.saveValidations([])
     await t.resolves(store.ping())

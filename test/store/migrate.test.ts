@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -7,6 +7,9 @@ import { createPgliteDatabase, openPglite } from '../../src/store/pglite.ts'
 import { createSqlStore, type SqlDatabase } from '../../src/store/sql.ts'
 import { createTestSchema, makeValidation, NO_DATABASE_URL, newProductId, postgresDatabase } from './helpers.ts'
 
+
+// Every file of schema/migrations, in the order they apply.
+const MIGRATIONS = (await readdir(MIGRATIONS_DIR)).filter((name) => name.endsWith('.sql')).sort()
 
 const EXPECTED_INDEXES = [
   'validations_pkey',
@@ -28,8 +31,8 @@ async function sqlState(promise: Promise<unknown>): Promise<string | undefined> 
 /** The schema checks, for any database the migrations were never applied to. */
 async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlDatabase, schemaName: string): Promise<void> {
   t.test('migrating twice: the second run applies nothing', async (t) => {
-    t.same(await runMigrations(db), { applied: ['0001_init.sql'], skipped: [] })
-    t.same(await runMigrations(db), { applied: [], skipped: ['0001_init.sql'] })
+    t.same(await runMigrations(db), { applied: MIGRATIONS, skipped: [] })
+    t.same(await runMigrations(db), { applied: [], skipped: MIGRATIONS })
   })
 
   t.test('tables, indexes, RLS and its policies exist', async (t) => {
@@ -125,9 +128,16 @@ async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlD
           (err: { code?: string }) => err.code,
         )
         t.equal(denied, '42501', 'insufficient privilege')
-        await session.exec('ROLLBACK TO SAVEPOINT s; SET LOCAL ROLE service_role')
+        await session.exec('ROLLBACK TO SAVEPOINT s; SAVEPOINT f')
+        const ranking = await session.query("SELECT * FROM popular_products(now() - interval '1 day', 10)").then(
+          () => undefined,
+          (err: { code?: string }) => err.code,
+        )
+        t.equal(ranking, '42501', 'anon cannot call popular_products')
+        await session.exec('ROLLBACK TO SAVEPOINT f; SET LOCAL ROLE service_role')
         await session.exec(`INSERT INTO products VALUES ('${productId}', 't', null, null, null, now(), now())`)
         t.pass('service_role writes')
+        t.same((await session.query("SELECT * FROM popular_products(now() - interval '1 day', 10, 'US', 'USD')")).rows, [], 'and ranks')
       } finally {
         await session.exec('ROLLBACK')
       }
@@ -197,7 +207,7 @@ t.test('PostgreSQL', async (t) => {
   t.test('two instances migrating at once apply each file once', async (t) => {
     const other = await createTestSchema(t, false)
     const [a, b] = await Promise.all([runMigrations(postgresDatabase(t, other!.url, 1)), runMigrations(postgresDatabase(t, other!.url, 1))])
-    t.same([...a.applied, ...b.applied], ['0001_init.sql'])
-    t.same([...a.skipped, ...b.skipped], ['0001_init.sql'])
+    t.same([...a.applied, ...b.applied].sort(), MIGRATIONS)
+    t.same([...a.skipped, ...b.skipped].sort(), MIGRATIONS)
   })
 })

@@ -5,12 +5,15 @@ import { type Answer, json, preferOf, type Recorded } from './postgrest.ts'
 // in one transaction per request under the role its key stands for, as PostgREST does. It follows
 // PostgREST's documented translation (https://docs.postgrest.org/en/v12/references/api/tables_views.html):
 // horizontal filters, select with aliases and JSON paths, order, limit/offset, bulk insert with
-// `columns`, upsert with on_conflict and Prefer resolution; and its error body and HTTP status
+// `columns`, upsert with on_conflict and Prefer resolution; functions called by POST with named
+// arguments in a JSON object (https://docs.postgrest.org/en/v12/references/api/functions.html); and
+// its error body and HTTP status
 // (https://docs.postgrest.org/en/v12/references/errors.html). Anything else is answered 501 naming
 // what is missing, so a store that starts relying on more fails here rather than being answered wrongly.
 // It is not PostgREST: its schema cache, JWT checks and query planner details are not reproduced.
 
 const TABLES = new Set(['products', 'validations'])
+const FUNCTIONS = new Set(['popular_products'])
 const IDENT = /^[a-z_][a-z0-9_]*$/
 const COMPARISONS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }
 
@@ -59,6 +62,8 @@ export function sqlPostgrest(db: PGlite, options: SqlPostgrestOptions): Answer {
 }
 
 function planOf(req: Recorded): Plan {
+  const fn = /^\/rest\/v1\/rpc\/([a-z_]+)$/.exec(req.path)?.[1]
+  if (fn) return planCall(fn, req)
   const table = /^\/rest\/v1\/([a-z_]+)$/.exec(req.path)?.[1]
   if (!table || !TABLES.has(table)) throw new NotEmulated(`path ${req.path}`)
   const profile = req.headers[req.method === 'GET' ? 'accept-profile' : 'content-profile']
@@ -120,6 +125,26 @@ function planInsert(table: string, req: Recorded): Plan {
     sql += ` ON CONFLICT (${conflict.map(ident).join(', ')}) DO UPDATE SET ${updated.join(', ')}`
   }
   return { sql, params: [JSON.stringify(rows)], reply: () => ({ status: 201, headers: { 'content-range': '*/*' } }) }
+}
+
+/** A set-returning function with named arguments, answered as a JSON array of its rows. */
+function planCall(fn: string, req: Recorded): Plan {
+  if (!FUNCTIONS.has(fn)) throw new NotEmulated(`function ${fn}`)
+  if (req.method !== 'POST') throw new NotEmulated(`${req.method} of a function`)
+  if ([...req.query.keys()].length > 0) throw new NotEmulated('filters or select on a function')
+  if (preferOf(req).length > 0) throw new NotEmulated(`Prefer ${preferOf(req).join(',')} on a function`)
+  const args = req.body
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new NotEmulated('function arguments that are not an object')
+  const params: unknown[] = []
+  const named = Object.entries(args).map(([name, value]) => {
+    params.push(value)
+    return `${ident(name)} => $${params.length}`
+  })
+  return {
+    sql: `SELECT coalesce(json_agg(_postgrest_t), '[]')::text AS body FROM ${ident(fn)}(${named.join(', ')}) _postgrest_t`,
+    params,
+    reply: ([row]) => ({ status: 200, body: String(row?.body ?? '[]') }),
+  }
 }
 
 /** `alias:column->key->>key` items; no embedding, casts or spreads. */

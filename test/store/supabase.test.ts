@@ -37,6 +37,8 @@ t.test('with the anon key the migration lets PostgREST read but refuses every wr
   const err = await anon.saveValidations([makeValidation()]).catch((e: unknown) => e)
   t.match(err, { name: 'StoreError', code: '42501', message: /permission denied for table products/ })
   t.equal(server.requests.at(-1)?.path, '/rest/v1/products', 'refused at the first table')
+  const ranking = await anon.popularProducts({ since: new Date(0), limit: 1 }).catch((e: unknown) => e)
+  t.match(ranking, { name: 'StoreError', code: '42501', message: /permission denied for function popular_products/ }, 'only the service role ranks')
 })
 
 t.test('saveValidations: products then validations, as PostgREST bulk upserts', async (t) => {
@@ -159,6 +161,25 @@ t.test('history: market filter, cursor, order and limit + 1; a full page has a n
   t.same(page.items[0]!.market, { country: 'DE', currency: 'EUR' })
   t.equal(page.items[0]!.score, 64)
   t.equal(page.nextBefore, '2025-03-01T11:00:00.000Z')
+})
+
+t.test('popularProducts: one POST to the function with named arguments; rows as PostgREST renders them', async (t) => {
+  const productId = newProductId()
+  const server = await startPostgrest(t, (_req, res) =>
+    json(res, 200, [{ product_id: productId, country: 'DE', currency: 'EUR', validations: 7, last_validated_at: '2025-03-01T12:00:00.123456+00:00' }]),
+  )
+  const store = createSupabaseStore({ url: server.url, serviceRoleKey: KEY })
+  const top = await store.popularProducts({ since: new Date('2025-02-22T00:00:00Z'), limit: 5, country: 'DE', currency: 'EUR' })
+  t.equal(server.requests.length, 1)
+  const [call] = server.requests as [Recorded]
+  t.equal(call.method, 'POST')
+  t.equal(call.path, '/rest/v1/rpc/popular_products')
+  t.equal([...call.query.keys()].length, 0, 'no query string')
+  t.same(call.body, { since: '2025-02-22T00:00:00.000Z', max_rows: 5, only_country: 'DE', only_currency: 'EUR' })
+  t.same(top, [{ productId, market: { country: 'DE', currency: 'EUR' }, validations: 7, lastValidatedAt: '2025-03-01T12:00:00.123Z' }])
+
+  await store.popularProducts({ since: new Date('2025-02-22T00:00:00Z'), limit: 5 })
+  t.same(server.requests[1]!.body, { since: '2025-02-22T00:00:00.000Z', max_rows: 5, only_country: null, only_currency: null }, 'every market')
 })
 
 t.test('a PostgREST error becomes a StoreError with its SQLSTATE and without the key', async (t) => {
