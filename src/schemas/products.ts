@@ -17,6 +17,7 @@ export const ListingSchema = Type.Object({
   imageUrl: Str,
   category: Str,
   categoryId: Str,
+  firstLevelCategoryId: Type.Optional(Type.String({ description: 'AliExpress top-level category id' })),
   price: Type.Object({ sale: Num, original: Num, currency: Str }),
   ordersLast30Days: Num,
   positiveFeedbackRate: Type.Optional(Type.Number({ description: 'percent, 0-100' })),
@@ -24,6 +25,7 @@ export const ListingSchema = Type.Object({
   shop: Type.Object({ id: Str, url: Str, name: Str }),
   promotionUrl: Type.Optional(Type.String({ description: 'affiliate tracking link, when a tracking id is configured' })),
   priceDelta: Type.Optional(Type.Number({ description: 'sale price relative to the product asked about: -0.12 is 12% cheaper' })),
+  shipToDays: Type.Optional(Type.Number({ description: "AliExpress's delivery estimate to the market's country, days" })),
 })
 export type Listing = Static<typeof ListingSchema>
 
@@ -47,13 +49,36 @@ export const SearchResponseSchema = Type.Object({
 })
 export type SearchAnswer = Static<typeof SearchResponseSchema>
 
+const MatchSchema = Type.Object({
+  similarity: Type.Number({ minimum: 0, maximum: 1, description: 'title similarity, or 1 for the very same main image' }),
+  titleSimilarity: Type.Number({ minimum: 0, maximum: 1 }),
+  priceRatio: Type.Optional(Type.Number({ description: "the listing's sale price over the product's" })),
+  sameCategory: Type.Optional(Type.Boolean({ description: 'same first-level category; absent when either does not say' })),
+  sameImage: Type.Boolean({ description: 'the same main image file on the AliExpress CDN' }),
+})
+
+export const SupplierSchema = Type.Object({ ...ListingSchema.properties, match: MatchSchema })
+export type Supplier = Static<typeof SupplierSchema>
+export const AlternativeSchema = Type.Object({
+  ...ListingSchema.properties,
+  match: MatchSchema,
+  mismatch: Type.Array(Type.String(), { description: 'why it is not the same product' }),
+})
+export type Alternative = Static<typeof AlternativeSchema>
+
 export const SuppliersResponseSchema = Type.Object({
   productId: Type.String(),
   market: MarketSchema,
-  keywords: Type.String(),
+  keywords: Type.String({ description: 'what AliExpress was searched for' }),
   product: ListingSchema,
-  suppliers: Type.Array(ListingSchema),
-  cheapest: Str,
+  suppliers: Type.Array(SupplierSchema, { description: 'other listings of the same product: they passed the similarity check' }),
+  alternatives: Type.Array(AlternativeSchema, { description: 'listings the search found that are not the same product' }),
+  criteria: Type.Object({
+    minTitleSimilarity: Type.Number(),
+    priceBand: Type.Object({ min: Type.Number(), max: Type.Number() }, { description: "allowed sale price, as a ratio of the product's" }),
+    picks: Type.String({ description: 'which suppliers cheapest, mostOrders and bestFeedback choose from' }),
+  }),
+  cheapest: Type.Optional(Type.String({ description: 'product id; among suppliers with enough feedback and orders only' })),
   mostOrders: Str,
   bestFeedback: Str,
 })

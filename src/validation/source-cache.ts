@@ -50,7 +50,7 @@ export interface Fetched<T> {
 }
 
 // A new entry shape or parser version bumps this, so no process ever reads an entry of the old shape.
-const KEY_VERSION = 'v2'
+const KEY_VERSION = 'v3'
 
 // Failures are cached briefly so an outage is not hammered, never for the full TTL.
 const FAILURE_TTL_MS: Record<Exclude<SourceStatus, 'ok'>, number> = {

@@ -23,6 +23,8 @@ export interface AliexpressProduct {
   imageUrl?: string
   category?: string
   categoryId?: string
+  /** AliExpress's top-level category (e.g. 44 Consumer Electronics): listings of one product share it */
+  firstLevelCategoryId?: string
   price: { sale?: number; original?: number; currency?: string }
   ordersLast30Days?: number
   /** percent, 0-100 */
@@ -31,6 +33,8 @@ export interface AliexpressProduct {
   commissionRate?: number
   shop: { id?: string; url?: string; name?: string }
   promotionUrl?: string
+  /** AliExpress's delivery estimate in days to the country asked about (its free-text `ship_to_days`) */
+  shipToDays?: number
 }
 
 export interface ProductSearch {

@@ -9,6 +9,7 @@ import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.ts'
 import type { CallEvent } from '../../src/sources/http.ts'
 import { createAliexpressClient, type AliexpressClientOptions } from '../../src/sources/aliexpress/client.ts'
 import {
+  parseDays,
   parseJsonKeepingIds,
   parseProductDetailBody,
   parseProductQueryBody,
@@ -58,11 +59,13 @@ function expectedProduct(p: CatalogueProduct, currency: string): Omit<Aliexpress
     imageUrl: p.imageUrl,
     category: p.category.secondName,
     categoryId: String(p.category.secondId),
+    firstLevelCategoryId: String(p.category.firstId),
     price,
     ordersLast30Days: p.ordersLast30Days,
     positiveFeedbackRate: p.positiveFeedbackRate,
     commissionRate: p.commissionRate,
     shop: { id: p.shop.id, url: `https://www.aliexpress.com/store/${p.shop.id}`, name: p.shop.name },
+    shipToDays: 10,
   }
 }
 
@@ -343,6 +346,7 @@ t.test('parse fixtures: numbers as strings, percent strings, missing fields, lon
     imageUrl: 'https://ae04.alicdn.com/kf/H3e5c495ceea145a990716511a36fc3a4d.jpg',
     category: 'Major Appliances',
     categoryId: '60702',
+    firstLevelCategoryId: '6',
     price: { sale: 15.8, original: 21.07, currency: 'EUR' },
     ordersLast30Days: 13,
     positiveFeedbackRate: 95.5,
@@ -368,6 +372,21 @@ t.test('parse fixtures: numbers as strings, percent strings, missing fields, lon
   t.equal(strip.positiveFeedbackRate, 0)
   for (const absent of ['category', 'categoryId', 'commissionRate', 'promotionUrl']) t.notOk(absent in strip, `${absent} absent`)
   t.same(strip.shop, {})
+})
+
+t.test('ship_to_days is free text: the largest day count in it, nothing without one', async (t) => {
+  const cases: Array<[unknown, number | undefined]> = [
+    ['10', 10],
+    [12, 12],
+    ['3-7', 7],
+    ['ship to US in 7 days', 7],
+    ['7.5', 8],
+    ['Free Shipping', undefined],
+    ['', undefined],
+    ['0', undefined],
+    [null, undefined],
+  ]
+  for (const [value, days] of cases) t.equal(parseDays(value), days, JSON.stringify(value))
 })
 
 t.test('parse fixtures: resp_result as a JSON string with a single product object', async (t) => {

@@ -187,19 +187,21 @@ t.test('search: normalized terms, listings in the public shape, cached', async (
   t.equal(sandbox.aliexpress.totalCalls(), 1)
 })
 
-t.test('suppliers: other listings only, the product itself and its own shop left out', async (t) => {
+t.test('suppliers: other listings only, the product itself and its own shop left out, picks among trusted suppliers', async (t) => {
   const { service } = await setup(t)
   const productId = id()
   const outcome = await service.suppliers(service.suppliersRequest({ productId, market: US }))
   const answer = outcome.value
   t.equal(answer.productId, productId)
   t.ok(answer.suppliers.length > 0)
+  const listed = [...answer.suppliers, ...answer.alternatives]
   t.notOk(
-    answer.suppliers.some((s) => s.productId === productId || (answer.product.shop.id && s.shop.id === answer.product.shop.id)),
+    listed.some((s) => s.productId === productId || (answer.product.shop.id && s.shop.id === answer.product.shop.id)),
     'neither the product nor its shop',
   )
-  const cheapest = answer.suppliers.find((s) => s.productId === answer.cheapest)
-  t.ok(cheapest)
-  t.ok(answer.suppliers.every((s) => s.price.sale === undefined || s.price.sale >= cheapest!.price.sale!))
+  const trusted = answer.suppliers.filter((s) => s.positiveFeedbackRate! >= 90 && s.ordersLast30Days! >= 10)
+  const cheapest = trusted.find((s) => s.productId === answer.cheapest)
+  t.ok(cheapest, 'the cheapest is a trusted supplier of the same product')
+  t.ok(trusted.every((s) => s.price.sale! >= cheapest!.price.sale!))
   t.equal((await service.suppliers(service.suppliersRequest({ productId, market: US }))).status, 'HIT')
 })

@@ -58,6 +58,7 @@ const FIELDS = [
   'second_level_category_id',
   'second_level_category_name',
   'promotion_link',
+  'ship_to_days',
 ].join(',')
 
 /** aliexpress.affiliate.product.query accepts page_size 1-50. */

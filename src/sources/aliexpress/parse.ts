@@ -118,6 +118,8 @@ export function parseProduct(raw: unknown): AliexpressProduct | undefined {
   const categoryId = second ? text(raw['second_level_category_id']) : text(raw['first_level_category_id'])
   if (category) product.category = category
   if (categoryId) product.categoryId = categoryId
+  const firstLevel = text(raw['first_level_category_id'])
+  if (firstLevel) product.firstLevelCategoryId = firstLevel
   const orders = parseCount(raw['lastest_volume'])
   if (orders !== undefined) product.ordersLast30Days = orders
   const feedback = parsePercent(raw['evaluate_rate'])
@@ -132,7 +134,19 @@ export function parseProduct(raw: unknown): AliexpressProduct | undefined {
   if (shopName) product.shop.name = shopName
   const promotionUrl = absoluteUrl(raw['promotion_link'])
   if (promotionUrl) product.promotionUrl = promotionUrl
+  const days = parseDays(raw['ship_to_days'])
+  if (days !== undefined) product.shipToDays = days
   return product
+}
+
+/**
+ * `ship_to_days` is free text: "10", "3-7", "ship to US in 7 days" all occur in public clients. The
+ * largest number in it, as a buyer should expect the slow end; nothing when it names no day count.
+ */
+export function parseDays(value: unknown): number | undefined {
+  const raw = typeof value === 'number' ? String(value) : typeof value === 'string' ? value : ''
+  const numbers = [...raw.matchAll(/\d+(?:\.\d+)?/g)].map((m) => Number(m[0])).filter((n) => n > 0 && n <= 365)
+  return numbers.length > 0 ? Math.ceil(Math.max(...numbers)) : undefined
 }
 
 function clip(value: string, max = 160): string {
