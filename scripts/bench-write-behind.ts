@@ -31,15 +31,17 @@ function validation(i: number): Validation {
     },
     keywords: 'led strip lights bluetooth',
     signals: {
-      aliexpress: { status: 'ok', fetchedAt: at, data: { salePrice: 12.5, originalPrice: 25, ordersLast30Days: 2431, positiveFeedbackRate: 96.4 } },
+      aliexpress: { status: 'ok', fetchedAt: at, measuredIn: { country: 'US', currency: 'USD' }, data: { salePrice: 12.5, originalPrice: 25, ordersLast30Days: 2431, positiveFeedbackRate: 96.4 } },
       facebook: {
         status: 'ok',
         fetchedAt: at,
+        measuredIn: { countries: ['DE', 'FR', 'ES', 'IT', 'NL'] },
         data: { activeAds: 42, advertisers: 17, medianAdAgeDays: 21, longestRunningAdDays: 140, newAdsLast7Days: 5, truncated: false },
       },
       youtube: {
         status: 'ok',
         fetchedAt: at,
+        measuredIn: { regionCode: 'US' },
         data: { videos: 50, totalViews: 1_200_000, medianViews: 8_000, topVideoViews: 400_000, videosLast30Days: 6, viewsLast30Days: 90_000 },
       },
     },

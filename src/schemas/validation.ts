@@ -54,10 +54,22 @@ export type AliexpressSignal = Static<typeof AliexpressSignalSchema>
 export type FacebookAdStats = Static<typeof FacebookAdStatsSchema>
 export type YoutubeStats = Static<typeof YoutubeStatsSchema>
 
-const Signal = <T extends TSchema>(data: T) =>
+/** Where each source was measured: not always the market asked about (docs/scoring.md, "Markets"). */
+export const AliexpressMarketSchema = Type.Object(
+  { country: Type.String(), currency: Type.String() },
+  { description: 'the ship-to country and currency AliExpress was asked for' },
+)
+export const FacebookMarketSchema = Type.Object(
+  { countries: Type.Array(Type.String()) },
+  { description: "the countries Meta's Ad Library was searched in (FACEBOOK_AD_COUNTRIES)" },
+)
+export const YoutubeMarketSchema = Type.Object({ regionCode: Type.String() }, { description: 'the regionCode YouTube search was asked with' })
+
+const Signal = <T extends TSchema, M extends TSchema>(data: T, measuredIn: M) =>
   Type.Object({
     status: Type.Enum(SOURCE_STATUSES),
     fetchedAt: Type.String(),
+    measuredIn,
     data: Type.Optional(data),
     reason: Type.Optional(Type.String({ description: 'why the source has no data, when it has none' })),
   })
@@ -87,9 +99,9 @@ export const ValidationSchema = Type.Object(
     }),
     keywords: Type.String({ description: 'what Meta and YouTube were asked' }),
     signals: Type.Object({
-      aliexpress: Signal(AliexpressSignalSchema),
-      facebook: Signal(FacebookAdStatsSchema),
-      youtube: Signal(YoutubeStatsSchema),
+      aliexpress: Signal(AliexpressSignalSchema, AliexpressMarketSchema),
+      facebook: Signal(FacebookAdStatsSchema, FacebookMarketSchema),
+      youtube: Signal(YoutubeStatsSchema, YoutubeMarketSchema),
     }),
     score: ScoreSchema,
     verdict: Type.Enum(VERDICTS),
@@ -105,7 +117,7 @@ export const ValidationSchema = Type.Object(
 )
 
 export type Validation = Static<typeof ValidationSchema>
-export type SignalEnvelope<T> = { status: SourceStatus; fetchedAt: string; data?: T; reason?: string }
+export type SignalEnvelope<T, M> = { status: SourceStatus; fetchedAt: string; measuredIn: M; data?: T; reason?: string }
 /** What scoring concludes from the signals. */
 export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'scoringVersion'>
 

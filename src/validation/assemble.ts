@@ -1,6 +1,7 @@
 import type { ScoringWeights } from '../config.ts'
 import type { Market } from '../schemas/market.ts'
 import type { SignalEnvelope, Validation } from '../schemas/validation.ts'
+import { marketReasons } from './market-reasons.ts'
 import { scoreProduct } from './score.ts'
 import type { Fetched } from './source-cache.ts'
 import type { AliexpressProduct, FacebookAdStats, SourceResult, SourceStatus, YoutubeStats } from './sources.ts'
@@ -18,6 +19,8 @@ export interface Signals {
 
 export interface AssembleOptions {
   market: Market
+  /** where Meta was asked for ads */
+  facebookCountries: readonly string[]
   weights: ScoringWeights
   sandbox: boolean
   at: Date
@@ -34,6 +37,8 @@ export function isDegraded(signals: Pick<Signals, 'facebook' | 'youtube'>): bool
 export function assembleValidation(signals: Signals, options: AssembleOptions): Validation {
   const { product, facebook, youtube } = signals
   const assessment = scoreProduct({ aliexpress: { status: 'ok', data: product }, facebook: facebook.result, youtube: youtube.result }, options.weights)
+  assessment.reasons.push(...marketReasons(options.market, options.facebookCountries, facebook.result))
+  const market = options.market
   return {
     productId: product.productId,
     market: options.market,
@@ -52,6 +57,7 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
       aliexpress: {
         status: 'ok',
         fetchedAt: new Date(signals.productFetchedAt).toISOString(),
+        measuredIn: { country: market.country, currency: market.currency },
         data: {
           salePrice: product.price.sale,
           originalPrice: product.price.original,
@@ -61,8 +67,8 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
           commissionRate: product.commissionRate,
         },
       },
-      facebook: envelope(facebook.result, facebook.fetchedAt),
-      youtube: envelope(youtube.result, youtube.fetchedAt),
+      facebook: envelope(facebook.result, facebook.fetchedAt, { countries: [...options.facebookCountries] }),
+      youtube: envelope(youtube.result, youtube.fetchedAt, { regionCode: market.country }),
     },
     ...assessment,
     validatedAt: options.at.toISOString(),
@@ -71,7 +77,9 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
   }
 }
 
-function envelope<T>(result: SourceResult<T>, fetchedAt: number): SignalEnvelope<T> {
+function envelope<T, M>(result: SourceResult<T>, fetchedAt: number, measuredIn: M): SignalEnvelope<T, M> {
   const at = new Date(fetchedAt).toISOString()
-  return result.status === 'ok' ? { status: 'ok', fetchedAt: at, data: result.data } : { status: result.status, fetchedAt: at, reason: result.reason }
+  return result.status === 'ok'
+    ? { status: 'ok', fetchedAt: at, measuredIn, data: result.data }
+    : { status: result.status, fetchedAt: at, measuredIn, reason: result.reason }
 }

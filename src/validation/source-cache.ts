@@ -86,6 +86,8 @@ export type CacheKeys = ReturnType<typeof cacheKeys>
 
 export interface SourceCache {
   keys: CacheKeys
+  /** where Meta is asked for ads, whatever the market */
+  facebookCountries: readonly string[]
   product(productId: string, market: Market, timings: Timing[], opts?: LoadOptions): Promise<Fetched<AliexpressProduct>>
   adStats(terms: string, timings: Timing[], opts?: LoadOptions): Promise<Fetched<FacebookAdStats>>
   videoStats(terms: string, region: string, timings: Timing[], opts?: LoadOptions): Promise<Fetched<YoutubeStats>>
@@ -130,6 +132,7 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
 
   return {
     keys,
+    facebookCountries: options.facebookCountries,
     product: (productId, market, timings, opts) =>
       timed(timings, 'aliexpress', keys.aliexpress(productId, market), async () => singleProduct(await options.aliexpress.getProducts([productId], market), productId), opts),
 

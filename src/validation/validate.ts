@@ -73,7 +73,7 @@ export async function complete(ctx: ServiceContext, known: KnownProduct, opts?: 
   const ttlMs = ctx.sources.validationTtlMs(isDegraded({ facebook, youtube }))
   const validation = assembleValidation(
     { product: known.product, productFetchedAt: known.fetchedAt, keywords, facebook, youtube },
-    { market: known.market, weights: ctx.weights, sandbox: ctx.sandbox, at: ctx.now(), ttlMs },
+    { market: known.market, facebookCountries: ctx.sources.facebookCountries, weights: ctx.weights, sandbox: ctx.sandbox, at: ctx.now(), ttlMs },
   )
   ctx.sink?.enqueue(validation)
   return { value: validation, ttlMs }

@@ -53,14 +53,21 @@ export function makeValidation(spec: ValidationSpec = {}): Validation {
       aliexpress: {
         status: 'ok',
         fetchedAt: validatedAt.toISOString(),
+        measuredIn: { country: spec.country ?? 'US', currency: spec.currency ?? 'USD' },
         data: { salePrice: 12.5, originalPrice: 25, currency: 'USD', ordersLast30Days: 2431, positiveFeedbackRate: 96.4, commissionRate: 7 },
       },
       facebook: {
         status: 'ok',
         fetchedAt: validatedAt.toISOString(),
+        measuredIn: { countries: ['DE', 'FR', 'ES', 'IT', 'NL'] },
         data: { activeAds: 42, advertisers: 17, medianAdAgeDays: 21, longestRunningAdDays: 140, newAdsLast7Days: 5, truncated: false },
       },
-      youtube: { status: 'quota_exhausted', fetchedAt: validatedAt.toISOString(), reason: 'YouTube search quota spent for today' },
+      youtube: {
+        status: 'quota_exhausted',
+        fetchedAt: validatedAt.toISOString(),
+        measuredIn: { regionCode: spec.country ?? 'US' },
+        reason: 'YouTube search quota spent for today',
+      },
     },
     score: { total: score, components: { demand: 80, trend: 55.5, competition: 60, margin: 70, quality: null } },
     verdict: spec.verdict ?? 'promising',
