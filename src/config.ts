@@ -62,6 +62,7 @@ export const EnvSchema = Type.Object({
   ALIEXPRESS_APP_KEY: Secret(),
   ALIEXPRESS_APP_SECRET: Secret(),
   ALIEXPRESS_TRACKING_ID: Secret(),
+  ALIEXPRESS_ACCESS_TOKEN: Secret(),
   ALIEXPRESS_API_URL: Url('https://api-sg.aliexpress.com/sync'),
   FACEBOOK_ACCESS_TOKEN: Secret(),
   FACEBOOK_GRAPH_URL: Url('https://graph.facebook.com/v24.0'),
@@ -114,7 +115,7 @@ export interface Config {
     | { kind: 'supabase'; url: string; serviceRoleKey: string }
     | { kind: 'postgres'; url: string; poolMax: number }
     | { kind: 'pglite'; dir: string }
-  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; apiUrl: string }
+  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; accessToken?: string; apiUrl: string }
   facebook: { accessToken?: string; graphUrl: string; adCountries: string[] }
   youtube: { apiKey?: string; apiUrl: string; searchDailyLimit: number; dailyQuota: number; searchCost: 'bucket' | 'units' }
   upstreamTimeoutMs: number
@@ -201,6 +202,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       appKey: env.ALIEXPRESS_APP_KEY,
       appSecret: env.ALIEXPRESS_APP_SECRET,
       trackingId: env.ALIEXPRESS_TRACKING_ID,
+      accessToken: env.ALIEXPRESS_ACCESS_TOKEN,
       apiUrl: env.ALIEXPRESS_API_URL,
     },
     facebook: { accessToken: env.FACEBOOK_ACCESS_TOKEN, graphUrl: env.FACEBOOK_GRAPH_URL, adCountries: env.FACEBOOK_AD_COUNTRIES.split(',') },
@@ -246,6 +248,7 @@ function parseWeights(value: string | undefined): ScoringWeights {
 export function secretsOf(config: Config): string[] {
   return [
     config.aliexpress.appSecret,
+    config.aliexpress.accessToken,
     config.facebook.accessToken,
     config.youtube.apiKey,
     config.adminApiKey,

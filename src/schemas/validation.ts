@@ -50,7 +50,19 @@ export const YoutubeStatsSchema = Type.Object({
   viewsLast30Days: Type.Number(),
 })
 
+export const ShippingQuoteSchema = Type.Object({
+  cost: Type.Number({ description: "the cheapest delivery option's fee for one unit, in `currency`; 0 when free" }),
+  currency: Type.String(),
+  free: Type.Boolean(),
+  minDays: Num,
+  maxDays: Num,
+  carrier: Str,
+  shipFrom: Type.Optional(Type.String({ description: 'ISO country the parcel leaves from' })),
+  options: Type.Integer({ description: 'usable delivery options AliExpress offered' }),
+})
+
 export type AliexpressSignal = Static<typeof AliexpressSignalSchema>
+export type ShippingQuote = Static<typeof ShippingQuoteSchema>
 export type FacebookAdStats = Static<typeof FacebookAdStatsSchema>
 export type YoutubeStats = Static<typeof YoutubeStatsSchema>
 

@@ -5,6 +5,7 @@ import { createAliexpressSandbox } from '../../src/sandbox/aliexpress.ts'
 import type { Behaviour } from '../../src/sandbox/behaviour.ts'
 import { defaultBehaviour, startSandboxServer } from '../../src/sandbox/behaviour.ts'
 import { type CatalogueProduct, catalogueProduct, kindOf, priceIn, sandboxIdOfKind, searchCatalogue } from '../../src/sandbox/catalogue.ts'
+import { shipToDaysText } from '../../src/sandbox/catalogue-freight.ts'
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.ts'
 import type { CallEvent } from '../../src/sources/http.ts'
 import { createAliexpressClient, type AliexpressClientOptions } from '../../src/sources/aliexpress/client.ts'
@@ -48,7 +49,8 @@ async function setup(t: Test, client: Partial<AliexpressClientOptions> = {}, beh
 
 
 /** What the client must make of a catalogue product: the catalogue's own numbers, in our shape. */
-function expectedProduct(p: CatalogueProduct, currency: string): Omit<AliexpressProduct, 'promotionUrl'> {
+function expectedProduct(p: CatalogueProduct, market: Market): Omit<AliexpressProduct, 'promotionUrl'> {
+  const currency = market.currency
   const sale = priceIn(p.salePriceUsd, currency)
   const price: AliexpressProduct['price'] = { sale: sale.amount, currency: sale.currency }
   if (p.originalPriceUsd !== undefined) price.original = priceIn(p.originalPriceUsd, currency).amount
@@ -65,7 +67,7 @@ function expectedProduct(p: CatalogueProduct, currency: string): Omit<Aliexpress
     positiveFeedbackRate: p.positiveFeedbackRate,
     commissionRate: p.commissionRate,
     shop: { id: p.shop.id, url: `https://www.aliexpress.com/store/${p.shop.id}`, name: p.shop.name },
-    shipToDays: 10,
+    shipToDays: Number(shipToDaysText(p, market.country)),
   }
 }
 
@@ -104,7 +106,7 @@ t.test('getProducts returns exactly the catalogue values, in the requested curre
     for (const id of ids) {
       const got = products.get(id)!
       const { promotionUrl, ...rest } = got
-      t.same(rest, expectedProduct(catalogueProduct(id)!, market.currency), `${id} in ${market.currency}`)
+      t.same(rest, expectedProduct(catalogueProduct(id)!, market), `${id} in ${market.currency}`)
       t.match(promotionUrl, /^https:\/\/s\.click\.aliexpress\.com\/e\//, 'tracking id sent, so a promotion link')
       t.equal(typeof got.productId, 'string')
     }
@@ -153,7 +155,7 @@ t.test('search: pages, totals, sort and titles follow the catalogue; listed ids 
   for (const product of collected) {
     for (const word of ['led', 'strip', 'lights', 'bluetooth']) t.match(product.title.toLowerCase(), word)
   }
-  t.same(collected[0], { ...expectedProduct(all[0]!, 'USD'), promotionUrl: collected[0]!.promotionUrl })
+  t.same(collected[0], { ...expectedProduct(all[0]!, US), promotionUrl: collected[0]!.promotionUrl })
   t.ok(new Set(collected.map((p) => p.shop.id)).size > 1, 'different shops')
 
   const beyond = ok(t, await aliexpress.searchProducts({ keywords, page: 99, pageSize: 20 }, US))

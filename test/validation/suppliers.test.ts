@@ -34,6 +34,7 @@ function recordedAliexpress(searches: ProductSearch[]): AliexpressSource {
       searches.push(search)
       return page
     },
+    freight: async () => notConfigured,
   }
 }
 

@@ -8,17 +8,21 @@ import type {
   SourceResult,
 } from '../../validation/sources.ts'
 import { type CallEvent, createUpstream, redact, retryAfterMs, type Upstream, UpstreamError, type UpstreamResponse } from '../http.ts'
+import { type DsCall, queryFreight } from './freight.ts'
 import { parseProductDetailBody, parseProductQueryBody, throttleRetryDelay } from './parse.ts'
 import { buildSignedParams, type ParamValue } from './sign.ts'
 
-// The AliExpress affiliate API as an AliexpressSource. Both calls are reads, so createUpstream may
-// retry them; every outcome, transport failures included, comes back as a SourceResult.
+// The AliExpress affiliate API (and the dropshipping freight API, freight.ts) as an AliexpressSource.
+// Every call is a read, so createUpstream may retry them; every outcome, transport failures included,
+// comes back as a SourceResult.
 
 export interface AliexpressClientOptions {
   apiUrl: string
   appKey?: string
   appSecret?: string
   trackingId?: string
+  /** a dropshipper's session token: the freight API (dropshipping programme) refuses calls without one */
+  accessToken?: string
   /** per call, retries included */
   timeoutMs: number
   /** ids per productdetail.get call; the documented limit is unknown, community clients use 20-50 */
@@ -69,7 +73,7 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
   const maxIdsPerCall = Math.max(1, options.maxIdsPerCall ?? 20)
   const language = options.language ?? 'EN'
   const now = options.now ?? Date.now
-  const secrets = appSecret ? [appSecret] : []
+  const secrets = [appSecret, options.accessToken].filter((s): s is string => !!s)
 
   // No credentials, no pool: every call answers not_configured without touching the network.
   const upstream: Upstream | undefined =
@@ -84,6 +88,10 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
       : undefined
 
   const notConfigured: SourceFailure = { status: 'not_configured', reason: 'AliExpress app key and app secret are not configured' }
+  const noSession: SourceFailure = {
+    status: 'not_configured',
+    reason: 'the AliExpress freight API needs a dropshipping session token (ALIEXPRESS_ACCESS_TOKEN), and none is configured',
+  }
 
   async function call(method: string, params: Record<string, ParamValue>, signal?: AbortSignal): Promise<UpstreamResponse | SourceFailure> {
     if (!upstream || !appKey || !appSecret) return notConfigured
@@ -110,6 +118,12 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
     )
     if (isFailure(res)) return res
     return httpFailure(res) ?? parseProductDetailBody(res.body)
+  }
+
+  const dsCall: DsCall = async (method, params, signal) => {
+    const res = await call(method, params, signal)
+    if (isFailure(res)) return res
+    return httpFailure(res) ?? { body: res.body }
   }
 
   return {
@@ -151,6 +165,13 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
       )
       if (isFailure(res)) return res
       return httpFailure(res) ?? parseProductQueryBody(res.body, page, pageSize)
+    },
+
+    async freight(productId, market, signal) {
+      if (!upstream) return notConfigured
+      if (!options.accessToken) return noSession
+      if (!/^\d{1,20}$/.test(productId)) return { status: 'not_found', reason: `no AliExpress product ${productId}` }
+      return queryFreight(dsCall, options.accessToken, productId, market, signal)
     },
 
     async close() {
