@@ -61,7 +61,36 @@ export const ShippingQuoteSchema = Type.Object({
   options: Type.Integer({ description: 'usable delivery options AliExpress offered' }),
 })
 
+const Amount = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
+
+/** What a product costs landed in the market and what it can earn; docs/scoring.md ("Landed cost"). */
+export const EconomicsSchema = Type.Object({
+  currency: Type.String({ description: 'of every amount here: the market currency' }),
+  itemCost: Amount('AliExpress sale price of one unit'),
+  shipping: Type.Object({
+    status: Type.Enum(SOURCE_STATUSES, { description: 'of the freight answer: ok, or why no shipping cost is known' }),
+    cost: Amount('the cheapest delivery of one unit to the market; null when unknown'),
+    carrier: Str,
+    minDays: Num,
+    maxDays: Num,
+    daysSource: Type.Optional(Type.Enum(['freight', 'affiliate'], { description: "the freight API, or the affiliate answer's ship_to_days" })),
+  }),
+  landedCost: Amount('item plus shipping; null while shipping is unknown'),
+  suggestedPrice: Type.Union([Type.Object({ low: Type.Number(), high: Type.Number() }), Type.Null()], {
+    description: '2.5-3x the landed cost, capped at 4x the item cost; null while shipping is unknown',
+  }),
+  grossMargin: Amount('at the high end of the band after payment fees, as a fraction (0.35 is 35%); can be negative'),
+  breakEvenCpa: Amount('what a sale at the high end of the band leaves after landed cost and fees: the most an ad may cost per sale'),
+  assumptions: Type.Object({
+    markup: Type.Object({ low: Type.Number(), high: Type.Number() }, { description: 'times the landed cost' }),
+    priceCeiling: Type.Number({ description: 'times the item cost; shoppers can find the item on AliExpress' }),
+    paymentFeeRate: Type.Number(),
+    paymentFeeFixed: Amount('per order, in `currency`; null for a currency the model has no scale for'),
+  }),
+})
+
 export type AliexpressSignal = Static<typeof AliexpressSignalSchema>
+export type Economics = Static<typeof EconomicsSchema>
 export type ShippingQuote = Static<typeof ShippingQuoteSchema>
 export type FacebookAdStats = Static<typeof FacebookAdStatsSchema>
 export type YoutubeStats = Static<typeof YoutubeStatsSchema>
@@ -114,7 +143,9 @@ export const ValidationSchema = Type.Object(
       aliexpress: Signal(AliexpressSignalSchema, AliexpressMarketSchema),
       facebook: Signal(FacebookAdStatsSchema, FacebookMarketSchema),
       youtube: Signal(YoutubeStatsSchema, YoutubeMarketSchema),
+      shipping: Signal(ShippingQuoteSchema, AliexpressMarketSchema),
     }),
+    economics: EconomicsSchema,
     score: ScoreSchema,
     verdict: Type.Enum(VERDICTS),
     confidence: Type.Number({ minimum: 0, maximum: 1 }),
@@ -131,7 +162,7 @@ export const ValidationSchema = Type.Object(
 export type Validation = Static<typeof ValidationSchema>
 export type SignalEnvelope<T, M> = { status: SourceStatus; fetchedAt: string; measuredIn: M; data?: T; reason?: string }
 /** What scoring concludes from the signals. */
-export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'scoringVersion'>
+export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'economics' | 'scoringVersion'>
 
 const Keywords = Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'overrides the search terms derived from the title' }))
 

@@ -4,7 +4,7 @@ import type { SignalEnvelope, Validation } from '../schemas/validation.ts'
 import { marketReasons } from './market-reasons.ts'
 import { scoreProduct } from './score.ts'
 import type { Fetched } from './source-cache.ts'
-import type { AliexpressProduct, FacebookAdStats, SourceResult, SourceStatus, YoutubeStats } from './sources.ts'
+import type { AliexpressProduct, FacebookAdStats, ShippingQuote, SourceResult, SourceStatus, YoutubeStats } from './sources.ts'
 
 // The validation object from its signals. Pure: the clock and the answers come in as arguments.
 
@@ -15,6 +15,7 @@ export interface Signals {
   keywords: string
   facebook: Fetched<FacebookAdStats>
   youtube: Fetched<YoutubeStats>
+  shipping: Fetched<ShippingQuote>
 }
 
 export interface AssembleOptions {
@@ -30,13 +31,16 @@ export interface AssembleOptions {
 const TRANSIENT: ReadonlySet<SourceStatus> = new Set(['unavailable', 'rate_limited', 'quota_exhausted'])
 
 /** A validation missing a source that may answer again soon is worth keeping only briefly. */
-export function isDegraded(signals: Pick<Signals, 'facebook' | 'youtube'>): boolean {
-  return TRANSIENT.has(signals.facebook.result.status) || TRANSIENT.has(signals.youtube.result.status)
+export function isDegraded(signals: Pick<Signals, 'facebook' | 'youtube' | 'shipping'>): boolean {
+  return [signals.facebook, signals.youtube, signals.shipping].some((s) => TRANSIENT.has(s.result.status))
 }
 
 export function assembleValidation(signals: Signals, options: AssembleOptions): Validation {
-  const { product, facebook, youtube } = signals
-  const assessment = scoreProduct({ aliexpress: { status: 'ok', data: product }, facebook: facebook.result, youtube: youtube.result }, options.weights)
+  const { product, facebook, youtube, shipping } = signals
+  const assessment = scoreProduct(
+    { aliexpress: { status: 'ok', data: product }, facebook: facebook.result, youtube: youtube.result, shipping: shipping.result, market: options.market },
+    options.weights,
+  )
   assessment.reasons.push(...marketReasons(options.market, options.facebookCountries, facebook.result))
   const market = options.market
   return {
@@ -69,6 +73,7 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
       },
       facebook: envelope(facebook.result, facebook.fetchedAt, { countries: [...options.facebookCountries] }),
       youtube: envelope(youtube.result, youtube.fetchedAt, { regionCode: market.country }),
+      shipping: envelope(shipping.result, shipping.fetchedAt, { country: market.country, currency: market.currency }),
     },
     ...assessment,
     validatedAt: options.at.toISOString(),

@@ -33,6 +33,7 @@ t.test('the ad-market reason appears exactly when ad data was measured elsewhere
           keywords: 'led strip lights',
           facebook: { result: facebook, fetchedAt: 0 },
           youtube: { result: { status: 'not_configured', reason: 'no key' }, fetchedAt: 0 },
+          shipping: { result: { status: 'not_configured', reason: 'no session' }, fetchedAt: 0 },
         },
         { market: { country: market, currency: 'USD' }, facebookCountries: countries, weights: DEFAULT_WEIGHTS, sandbox: false, at: new Date(0), ttlMs: 1000 },
       )
