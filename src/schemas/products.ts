@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { MarketFields, MarketSchema } from './market.ts'
-import { ScoreSchema, VERDICTS } from './validation.ts'
+import { EconomicsSchema, ScoreSchema, ValidationSchema, VERDICTS } from './validation.ts'
 
 // Search, suppliers and history: the other product routes' shapes, types derived from them.
 
@@ -113,3 +113,41 @@ export const HistoryResponseSchema = Type.Object({
   nextBefore: Type.Optional(Type.String({ description: 'pass as `before` for older items; absent on the last page' })),
 })
 export type HistoryPage = Omit<Static<typeof HistoryResponseSchema>, 'productId'>
+
+/** The verdicts a top list can ask for: every one with a score. */
+export const RANKED_VERDICTS = ['strong', 'promising', 'risky', 'avoid'] as const
+
+export const TopQuerySchema = Type.Object(
+  {
+    verdict: Type.Optional(Type.Enum(RANKED_VERDICTS, { description: 'only this verdict (default: every verdict with a score)' })),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "the product's AliExpress category, any case" })),
+    minScore: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'only validations for this ship-to country' })),
+    currency: MarketFields.currency,
+  },
+  { additionalProperties: false },
+)
+
+export const TopItemSchema = Type.Object({
+  productId: Type.String(),
+  market: MarketSchema,
+  product: ValidationSchema.properties.product,
+  score: Type.Integer({ minimum: 0, maximum: 100 }),
+  verdict: Type.Enum(VERDICTS),
+  confidence: Type.Number(),
+  components: ScoreSchema.properties.components,
+  economics: Type.Optional(EconomicsSchema),
+  validatedAt: Type.String(),
+  expiresAt: Type.String(),
+  scoringVersion: Type.String(),
+})
+export type TopItem = Static<typeof TopItemSchema>
+
+export const TopResponseSchema = Type.Object({
+  scoringVersion: Type.String({ description: 'only validations of the current scoring version are listed' }),
+  items: Type.Array(TopItemSchema, { description: 'best first: score, then the newest' }),
+  nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` for the next page; absent on the last page' })),
+})
+export type TopPage = Omit<Static<typeof TopResponseSchema>, 'scoringVersion'>

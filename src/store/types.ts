@@ -1,6 +1,9 @@
 import type { Market } from '../schemas/market.ts'
-import type { HistoryPage } from '../schemas/products.ts'
+import type { HistoryPage, TopPage } from '../schemas/products.ts'
 import type { Validation } from '../schemas/validation.ts'
+import type { TopQuery } from './top.ts'
+
+export type { TopQuery }
 
 export interface HistoryQuery {
   productId: string
@@ -23,6 +26,12 @@ export interface ValidationStore {
   latestValidation(productId: string, market: Market, now: Date, scoringVersion?: string): Promise<Validation | undefined>
   /** Newest first. Throws a StoreError with code INVALID_CURSOR when `before` is not an ISO instant. */
   history(query: HistoryQuery): Promise<HistoryPage>
+  /**
+   * The best validations still within their TTL, of one scoring version, newest per product and market,
+   * best first (score, then validatedAt, then insertion). Throws a StoreError with code INVALID_CURSOR
+   * when `cursor` is not a nextCursor it gave.
+   */
+  topValidations(query: TopQuery): Promise<TopPage>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   close(): Promise<void>

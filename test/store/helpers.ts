@@ -29,6 +29,7 @@ export interface ValidationSpec {
   verdict?: Verdict
   scoringVersion?: string
   title?: string
+  category?: string
 }
 
 /** A complete validation as the service builds it, with the signals a real one carries. */
@@ -42,7 +43,7 @@ export function makeValidation(spec: ValidationSpec = {}): Validation {
       title: spec.title ?? 'LED Strip Lights Bluetooth 10m RGB',
       url: 'https://www.aliexpress.com/item/1005006123456789.html',
       imageUrl: 'https://ae01.alicdn.com/kf/S1.jpg',
-      category: 'Lights & Lighting',
+      category: spec.category ?? 'Lights & Lighting',
       price: { sale: 12.5, original: 25, currency: spec.currency ?? 'USD' },
       ordersLast30Days: 2431,
       positiveFeedbackRate: 96.4,

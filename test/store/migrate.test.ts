@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -7,6 +7,8 @@ import { createPgliteDatabase, openPglite } from '../../src/store/pglite.ts'
 import { createSqlStore, type SqlDatabase } from '../../src/store/sql.ts'
 import { createTestSchema, makeValidation, NO_DATABASE_URL, newProductId, postgresDatabase } from './helpers.ts'
 
+
+const MIGRATIONS = ['0001_init.sql', '0002_top_validations.sql']
 
 const EXPECTED_INDEXES = [
   'validations_pkey',
@@ -28,8 +30,8 @@ async function sqlState(promise: Promise<unknown>): Promise<string | undefined> 
 /** The schema checks, for any database the migrations were never applied to. */
 async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlDatabase, schemaName: string): Promise<void> {
   t.test('migrating twice: the second run applies nothing', async (t) => {
-    t.same(await runMigrations(db), { applied: ['0001_init.sql'], skipped: [] })
-    t.same(await runMigrations(db), { applied: [], skipped: ['0001_init.sql'] })
+    t.same(await runMigrations(db), { applied: MIGRATIONS, skipped: [] })
+    t.same(await runMigrations(db), { applied: [], skipped: MIGRATIONS })
   })
 
   t.test('tables, indexes, RLS and its policies exist', async (t) => {
@@ -67,6 +69,16 @@ async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlD
       ],
       'read policies only: no role but the service role can write',
     )
+  })
+
+  t.test('the top-validations file is safe to paste into an SQL editor twice', async (t) => {
+    const sql = await readFile(join(MIGRATIONS_DIR, '0002_top_validations.sql'), 'utf8')
+    await db.withSession((session) => session.exec(sql))
+    await db.withSession((session) => session.exec(sql))
+    const indexes = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'validations_verdict_score_idx'`, [
+      schemaName,
+    ])
+    t.match(indexes.rows[0]?.indexdef, /\(verdict, scoring_version, score DESC NULLS LAST, validated_at DESC, id DESC, expires_at\)/)
   })
 
   t.test('constraints keep bad rows out', async (t) => {
@@ -125,7 +137,10 @@ async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlD
           (err: { code?: string }) => err.code,
         )
         t.equal(denied, '42501', 'insufficient privilege')
-        await session.exec('ROLLBACK TO SAVEPOINT s; SET LOCAL ROLE service_role')
+        await session.exec('ROLLBACK TO SAVEPOINT s')
+        const top = await session.query(`SELECT * FROM top_validations(ARRAY['strong'], 'v1', now(), 0, 101, 'infinity', 9223372036854775807, 5)`)
+        t.same(top.rows, [], 'anon may list the top validations (through the read policy)')
+        await session.exec('SET LOCAL ROLE service_role')
         await session.exec(`INSERT INTO products VALUES ('${productId}', 't', null, null, null, now(), now())`)
         t.pass('service_role writes')
       } finally {
@@ -197,7 +212,7 @@ t.test('PostgreSQL', async (t) => {
   t.test('two instances migrating at once apply each file once', async (t) => {
     const other = await createTestSchema(t, false)
     const [a, b] = await Promise.all([runMigrations(postgresDatabase(t, other!.url, 1)), runMigrations(postgresDatabase(t, other!.url, 1))])
-    t.same([...a.applied, ...b.applied], ['0001_init.sql'])
-    t.same([...a.skipped, ...b.skipped], ['0001_init.sql'])
+    t.same([...a.applied, ...b.applied].sort(), MIGRATIONS)
+    t.same([...a.skipped, ...b.skipped].sort(), MIGRATIONS)
   })
 })

@@ -5,12 +5,14 @@ import { type Answer, json, preferOf, type Recorded } from './postgrest.ts'
 // in one transaction per request under the role its key stands for, as PostgREST does. It follows
 // PostgREST's documented translation (https://docs.postgrest.org/en/v12/references/api/tables_views.html):
 // horizontal filters, select with aliases and JSON paths, order, limit/offset, bulk insert with
-// `columns`, upsert with on_conflict and Prefer resolution; and its error body and HTTP status
-// (https://docs.postgrest.org/en/v12/references/errors.html). Anything else is answered 501 naming
-// what is missing, so a store that starts relying on more fails here rather than being answered wrongly.
+// `columns`, upsert with on_conflict and Prefer resolution, functions called by name (rpc); and its
+// error body and HTTP status (https://docs.postgrest.org/en/v12/references/errors.html). Anything else
+// is answered 501 naming what is missing, so a store that starts relying on more fails here rather than
+// being answered wrongly.
 // It is not PostgREST: its schema cache, JWT checks and query planner details are not reproduced.
 
 const TABLES = new Set(['products', 'validations'])
+const FUNCTIONS = new Set(['top_validations'])
 const IDENT = /^[a-z_][a-z0-9_]*$/
 const COMPARISONS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }
 
@@ -59,6 +61,8 @@ export function sqlPostgrest(db: PGlite, options: SqlPostgrestOptions): Answer {
 }
 
 function planOf(req: Recorded): Plan {
+  const fn = /^\/rest\/v1\/rpc\/([a-z_]+)$/.exec(req.path)?.[1]
+  if (fn) return planRpc(fn, req)
   const table = /^\/rest\/v1\/([a-z_]+)$/.exec(req.path)?.[1]
   if (!table || !TABLES.has(table)) throw new NotEmulated(`path ${req.path}`)
   const profile = req.headers[req.method === 'GET' ? 'accept-profile' : 'content-profile']
@@ -120,6 +124,27 @@ function planInsert(table: string, req: Recorded): Plan {
     sql += ` ON CONFLICT (${conflict.map(ident).join(', ')}) DO UPDATE SET ${updated.join(', ')}`
   }
   return { sql, params: [JSON.stringify(rows)], reply: () => ({ status: 201, headers: { 'content-range': '*/*' } }) }
+}
+
+/**
+ * POST /rpc/fn with the arguments as a JSON object, called by name (https://docs.postgrest.org/en/v12/references/api/functions.html).
+ * The values are bound untyped and take the declared argument types, where PostgREST reads them out of
+ * the JSON body by those types; the answer is the result set as a JSON array.
+ */
+function planRpc(fn: string, req: Recorded): Plan {
+  if (!FUNCTIONS.has(fn)) throw new NotEmulated(`function ${fn}`)
+  if (req.method !== 'POST') throw new NotEmulated(`rpc by ${req.method}`)
+  if (req.query.size > 0) throw new NotEmulated('query parameters on rpc')
+  for (const pref of preferOf(req)) throw new NotEmulated(`Prefer ${pref} on rpc`)
+  const args = req.body
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new NotEmulated('rpc arguments that are not an object')
+  const entries = Object.entries(args as Record<string, unknown>)
+  const call = `${ident(fn)}(${entries.map(([name], i) => `${ident(name)} => $${i + 1}`).join(', ')})`
+  return {
+    sql: `SELECT coalesce(json_agg(_postgrest_t), '[]')::text AS body FROM ${call} _postgrest_t`,
+    params: entries.map(([, value]) => value),
+    reply: ([row]) => ({ status: 200, body: String(row?.body ?? '[]') }),
+  }
 }
 
 /** `alias:column->key->>key` items; no embedding, casts or spreads. */
