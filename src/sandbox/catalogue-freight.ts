@@ -8,7 +8,7 @@ import { type Random, seeded } from './random.ts'
 //
 //   free   45%  AliExpress Standard free, Cainiao economy free, an express option paid
 //   paid   40%  Standard 0.99-4.99 USD, economy about 60% of it, express paid
-//   heavy  15%  Standard 2.5-5x the sale price (at least 6 USD, at most 60), express 1.8x that
+//   heavy  15%  Standard 2.5-5x the sale price (at least 6 USD, at most 25), express 1.8x that
 
 export type FreightProfile = 'free' | 'paid' | 'heavy'
 
@@ -47,7 +47,7 @@ export function freightOptions(product: CatalogueProduct, country: string): Frei
   const standard: FreightOption = {
     code: 'CAINIAO_STANDARD',
     company: 'AliExpress Standard Shipping',
-    costUsd: d.profile === 'free' ? 0 : d.profile === 'paid' ? d.paidFee : roundPrice(Math.min(60, Math.max(6, product.salePriceUsd * d.heavyMultiple))),
+    costUsd: d.profile === 'free' ? 0 : d.profile === 'paid' ? d.paidFee : roundPrice(Math.min(25, Math.max(6, product.salePriceUsd * d.heavyMultiple))),
     minDays: min + d.handlingDays,
     maxDays: max + d.handlingDays,
     tracking: true,
