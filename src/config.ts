@@ -64,6 +64,7 @@ export const EnvSchema = Type.Object({
   ALIEXPRESS_APP_KEY: Secret(),
   ALIEXPRESS_APP_SECRET: Secret(),
   ALIEXPRESS_TRACKING_ID: Secret(),
+  ALIEXPRESS_ACCESS_TOKEN: Secret(),
   ALIEXPRESS_API_URL: Url('https://api-sg.aliexpress.com/sync'),
   FACEBOOK_ACCESS_TOKEN: Secret(),
   FACEBOOK_GRAPH_URL: Url('https://graph.facebook.com/v24.0'),
@@ -122,8 +123,8 @@ export interface Config {
     | { kind: 'supabase'; url: string; serviceRoleKey: string }
     | { kind: 'postgres'; url: string; poolMax: number }
     | { kind: 'pglite'; dir: string }
-  /** 0: not counted */
-  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; apiUrl: string; callsPerMinute: number }
+  /** callsPerMinute 0: not counted; accessToken: the dropshipping session that the freight API needs */
+  aliexpress: { appKey?: string; appSecret?: string; trackingId?: string; accessToken?: string; apiUrl: string; callsPerMinute: number }
   /** throttlePauseMs: the first pause after a Meta throttle that states no time */
   facebook: { accessToken?: string; graphUrl: string; adCountries: string[]; throttlePauseMs: number }
   youtube: { apiKey?: string; apiUrl: string; searchDailyLimit: number; dailyQuota: number; searchCost: 'bucket' | 'units' }
@@ -214,6 +215,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       appKey: env.ALIEXPRESS_APP_KEY,
       appSecret: env.ALIEXPRESS_APP_SECRET,
       trackingId: env.ALIEXPRESS_TRACKING_ID,
+      accessToken: env.ALIEXPRESS_ACCESS_TOKEN,
       apiUrl: env.ALIEXPRESS_API_URL,
       callsPerMinute: env.ALIEXPRESS_CALLS_PER_MINUTE,
     },
@@ -266,6 +268,7 @@ function parseWeights(value: string | undefined): ScoringWeights {
 export function secretsOf(config: Config): string[] {
   return [
     config.aliexpress.appSecret,
+    config.aliexpress.accessToken,
     config.facebook.accessToken,
     config.youtube.apiKey,
     config.adminApiKey,

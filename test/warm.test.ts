@@ -85,9 +85,11 @@ t.test('npm run warm on 200 ids: progress lines, then every product is served fr
   t.match(first.stdout, /validated\s+195\n/)
   t.match(first.stdout, /failed\s+5 \(PRODUCT_NOT_FOUND 5\)/)
   t.match(first.stderr, /line 104: "https:\/\/www.amazon.com\/dp\/B000000" is not an AliExpress product/)
-  // Multi-id AliExpress calls (the client sends 20 ids a call: 3 for each batch of 50); Meta and
-  // YouTube asked once per search terms at most.
-  t.ok(sandbox.aliexpress.totalCalls() <= 12, `AliExpress calls: ${sandbox.aliexpress.totalCalls()}`)
+  // Multi-id AliExpress calls (the client sends 20 ids a call: 3 for each batch of 50), shipping once
+  // per product (the freight API takes one product a call); Meta and YouTube once per search terms at most.
+  const ae = (method: string) => sandbox.aliexpress.calls.get(method) ?? 0
+  t.ok(ae('productdetail.get') <= 12, `AliExpress product calls: ${ae('productdetail.get')}`)
+  t.ok(ae('aliexpress.ds.freight.query') <= good.length, `AliExpress shipping calls: ${ae('aliexpress.ds.freight.query')}`)
   t.ok(sandbox.facebook.totalCalls() <= good.length, `Meta calls: ${sandbox.facebook.totalCalls()}`)
   t.ok((sandbox.youtube.calls.get('search.list') ?? 0) <= good.length, `YouTube searches: ${sandbox.youtube.calls.get('search.list')}`)
   t.ok(sandbox.youtube.totalCalls() <= 2 * good.length, `YouTube calls: ${sandbox.youtube.totalCalls()}`)

@@ -6,8 +6,19 @@ import { createWindowBudget } from '../plugins/rate-limit.ts'
 import { errorResponses } from '../schemas/common.ts'
 import { marketOf } from '../schemas/market.ts'
 import { ProductParamsSchema } from '../schemas/product.ts'
-import { HistoryQuerySchema, HistoryResponseSchema, SuppliersQuerySchema, SearchQuerySchema, SearchResponseSchema, SuppliersResponseSchema } from '../schemas/products.ts'
+import {
+  HistoryQuerySchema,
+  HistoryResponseSchema,
+  RANKED_VERDICTS,
+  SearchQuerySchema,
+  SearchResponseSchema,
+  SuppliersQuerySchema,
+  SuppliersResponseSchema,
+  TopQuerySchema,
+  TopResponseSchema,
+} from '../schemas/products.ts'
 import { ValidationQuerySchema } from '../schemas/validation.ts'
+import { SCORING_VERSION } from '../validation/score.ts'
 
 // The product routes. The three cacheable GETs name their request (which carries its cache key) and
 // the service call that answers it; src/http/cached-get.ts does the rest.
@@ -63,6 +74,34 @@ const productRoutes: FastifyPluginAsyncTypebox = async (app) => {
     function suppliersHandler(request, reply) {
       const req = app.service.suppliersRequest({ productId: request.params.productId, market: marketOf(request.query) })
       return cachedGet(request, reply, req.key, (opts) => app.service.suppliers(req, opts))
+    },
+  )
+
+  app.get(
+    '/products/top',
+    {
+      schema: {
+        summary: 'The best current validations, newest per product and market, best first (from the database)',
+        description:
+          'Validations still within their TTL and of the current scoring version, ordered by score, then the newest. ' +
+          'Keyset pagination: pass `nextCursor` back as `cursor`. Answers 503 DATABASE_UNAVAILABLE when persistence is off or down.',
+        querystring: TopQuerySchema,
+        response: { 200: TopResponseSchema, ...errorResponses(400, 429, 503) },
+      },
+    },
+    async function topHandler(request, reply) {
+      if (!app.store) throw new AppError('DATABASE_UNAVAILABLE', 'Top products are not available: persistence is off')
+      const { verdict, country, ...rest } = request.query
+      const page = await app.store.topValidations({
+        ...rest,
+        verdicts: verdict ? [verdict] : RANKED_VERDICTS,
+        country: country?.toUpperCase(),
+        scoringVersion: SCORING_VERSION,
+        now: new Date(),
+      })
+      // A list that changes as validations arrive: a minute in any cache is fine, and spares the database.
+      reply.header('cache-control', 'public, max-age=60')
+      return { scoringVersion: SCORING_VERSION, ...page }
     },
   )
 

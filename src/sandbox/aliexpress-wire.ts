@@ -1,4 +1,5 @@
 import type { CatalogueProduct } from './catalogue.ts'
+import { shipToDaysText } from './catalogue-freight.ts'
 import { priceIn } from './catalogue-prices.ts'
 import { hexOf } from './random.ts'
 
@@ -7,9 +8,11 @@ import { hexOf } from './random.ts'
 // target_* prices in the asked currency, rates as "7.5%", and the quirks a client meets live (ids and
 // prices sometimes numbers, protocol-relative URLs), chosen per product by its `wire` flags.
 
-export function wireRecord(product: CatalogueProduct, ctx: { currency?: string; trackingId?: string }): Record<string, unknown> {
+export function wireRecord(product: CatalogueProduct, ctx: { currency?: string; trackingId?: string; country?: string }): Record<string, unknown> {
   const currency = ctx.currency ?? 'USD'
   const record = baseRecord(product, currency)
+  const days = shipToDaysText(product, ctx.country?.toUpperCase())
+  if (days) record['ship_to_days'] = days
   if (product.originalPriceUsd !== undefined) Object.assign(record, originalPriceFields(product.originalPriceUsd, product.salePriceUsd, currency))
   if (product.hotProductCommissionRate !== undefined) record['hot_product_commission_rate'] = `${product.hotProductCommissionRate.toFixed(1)}%`
   if (ctx.trackingId) {
@@ -39,7 +42,6 @@ function baseRecord(product: CatalogueProduct, currency: string): Record<string,
     sale_price_currency: 'USD',
     second_level_category_id: product.category.secondId,
     second_level_category_name: product.category.secondName,
-    ship_to_days: '10',
     shop_id: wire.shopIdAsNumber ? Number(product.shop.id) : product.shop.id,
     shop_name: product.shop.name,
     shop_url: `//www.aliexpress.com/store/${product.shop.id}`,

@@ -1,11 +1,13 @@
 import { type Behaviour, DEFAULT_LATENCY_MS, defaultBehaviour, type SandboxReply, type SandboxRequest, type SandboxServer, startSandboxServer } from './behaviour.ts'
 import { aliexpressFault, envelope, gatewayError, gatewayRefusal, missing, operationOf, type Params, readParams } from './aliexpress-gateway.ts'
+import { dsFreightQuery, dsProductGet, sessionRefusal } from './aliexpress-ds.ts'
 import { wireRecord } from './aliexpress-wire.ts'
 import { type CatalogueProduct, catalogueProduct, searchCatalogue } from './catalogue.ts'
 import { SANDBOX_CREDENTIALS } from './credentials.ts'
 
 // The AliExpress Open Platform /sync gateway (https://openservice.aliexpress.com) for the two
-// affiliate reads, productdetail.get and product.query, over the simulated catalogue. The signature
+// affiliate reads, productdetail.get and product.query, and the two dropshipping reads behind freight
+// (aliexpress-ds.ts), over the simulated catalogue. The signature
 // check (aliexpress-gateway.ts) is written from the documented algorithm on purpose, without
 // importing the client's signer, so that the client and the sandbox check each other.
 
@@ -13,6 +15,8 @@ export interface AliexpressSandboxOptions {
   behaviour?: Partial<Behaviour>
   appKey?: string
   appSecret?: string
+  /** the dropshipper session token the DS methods accept */
+  accessToken?: string
 }
 
 const MAX_REMEMBERED_LISTINGS = 100_000
@@ -25,6 +29,7 @@ type Listings = Map<string, CatalogueProduct>
 export async function createAliexpressSandbox(options: AliexpressSandboxOptions = {}): Promise<SandboxServer> {
   const appKey = options.appKey ?? SANDBOX_CREDENTIALS.aliexpress.appKey
   const appSecret = options.appSecret ?? SANDBOX_CREDENTIALS.aliexpress.appSecret
+  const accessToken = options.accessToken ?? SANDBOX_CREDENTIALS.aliexpress.accessToken
   const listed: Listings = new Map()
 
   function answer(req: SandboxRequest): SandboxReply {
@@ -34,6 +39,10 @@ export async function createAliexpressSandbox(options: AliexpressSandboxOptions 
     const method = params.get('method')
     if (method === 'aliexpress.affiliate.productdetail.get') return productDetail(params, listed)
     if (method === 'aliexpress.affiliate.product.query') return productQuery(params, listed)
+    if (method === 'aliexpress.ds.product.get' || method === 'aliexpress.ds.freight.query') {
+      const lookup = (id: string) => listed.get(id) ?? catalogueProduct(id)
+      return sessionRefusal(params, accessToken) ?? (method === 'aliexpress.ds.product.get' ? dsProductGet(params, lookup) : dsFreightQuery(params, lookup))
+    }
     return gatewayError('InvalidApiPath', 'The specified API path is invalid')
   }
 
@@ -97,7 +106,7 @@ function remember(listed: Listings, products: readonly CatalogueProduct[]): void
 
 /** The products in the wire format, in the asked currency, with only the asked `fields` (and always product_id). */
 function wireRecords(products: readonly CatalogueProduct[], params: Params): Record<string, unknown>[] {
-  const ctx = { currency: params.get('target_currency'), trackingId: params.get('tracking_id') }
+  const ctx = { currency: params.get('target_currency'), trackingId: params.get('tracking_id'), country: params.get('country') ?? params.get('ship_to_country') }
   const fields = params.get('fields')
   const wanted = fields ? new Set([...fields.split(',').map((f) => f.trim()), 'product_id']) : undefined
   return products.map((product) => {

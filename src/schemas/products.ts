@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { EXAMPLES } from './examples.ts'
 import { MarketFields, MarketSchema, RefreshField } from './market.ts'
-import { ScoreSchema, VERDICTS } from './validation.ts'
+import { EconomicsSchema, ScoreSchema, ValidationSchema, VERDICTS } from './validation.ts'
 
 // Search, suppliers and history: the other product routes' shapes, types derived from them.
 
@@ -18,6 +18,7 @@ export const ListingSchema = Type.Object({
   imageUrl: Str,
   category: Str,
   categoryId: Str,
+  firstLevelCategoryId: Type.Optional(Type.String({ description: 'AliExpress top-level category id' })),
   price: Type.Object({ sale: Num, original: Num, currency: Str }),
   ordersLast30Days: Num,
   positiveFeedbackRate: Type.Optional(Type.Number({ description: 'percent, 0-100' })),
@@ -25,6 +26,7 @@ export const ListingSchema = Type.Object({
   shop: Type.Object({ id: Str, url: Str, name: Str }),
   promotionUrl: Type.Optional(Type.String({ description: 'affiliate tracking link, when a tracking id is configured' })),
   priceDelta: Type.Optional(Type.Number({ description: 'sale price relative to the product asked about: -0.12 is 12% cheaper' })),
+  shipToDays: Type.Optional(Type.Number({ description: "AliExpress's delivery estimate to the market's country, days" })),
 })
 export type Listing = Static<typeof ListingSchema>
 
@@ -52,14 +54,37 @@ export const SearchResponseSchema = Type.Object(
 )
 export type SearchAnswer = Static<typeof SearchResponseSchema>
 
+const MatchSchema = Type.Object({
+  similarity: Type.Number({ minimum: 0, maximum: 1, description: 'title similarity, or 1 for the very same main image' }),
+  titleSimilarity: Type.Number({ minimum: 0, maximum: 1 }),
+  priceRatio: Type.Optional(Type.Number({ description: "the listing's sale price over the product's" })),
+  sameCategory: Type.Optional(Type.Boolean({ description: 'same first-level category; absent when either does not say' })),
+  sameImage: Type.Boolean({ description: 'the same main image file on the AliExpress CDN' }),
+})
+
+export const SupplierSchema = Type.Object({ ...ListingSchema.properties, match: MatchSchema })
+export type Supplier = Static<typeof SupplierSchema>
+export const AlternativeSchema = Type.Object({
+  ...ListingSchema.properties,
+  match: MatchSchema,
+  mismatch: Type.Array(Type.String(), { description: 'why it is not the same product' }),
+})
+export type Alternative = Static<typeof AlternativeSchema>
+
 export const SuppliersResponseSchema = Type.Object(
   {
   productId: Type.String(),
   market: MarketSchema,
-  keywords: Type.String(),
+  keywords: Type.String({ description: 'what AliExpress was searched for' }),
   product: ListingSchema,
-  suppliers: Type.Array(ListingSchema),
-  cheapest: Str,
+  suppliers: Type.Array(SupplierSchema, { description: 'other listings of the same product: they passed the similarity check' }),
+  alternatives: Type.Array(AlternativeSchema, { description: 'listings the search found that are not the same product' }),
+  criteria: Type.Object({
+    minTitleSimilarity: Type.Number(),
+    priceBand: Type.Object({ min: Type.Number(), max: Type.Number() }, { description: "allowed sale price, as a ratio of the product's" }),
+    picks: Type.String({ description: 'which suppliers cheapest, mostOrders and bestFeedback choose from' }),
+  }),
+  cheapest: Type.Optional(Type.String({ description: 'product id; among suppliers with enough feedback and orders only' })),
   mostOrders: Str,
   bestFeedback: Str,
   },
@@ -99,3 +124,41 @@ export const HistoryResponseSchema = Type.Object(
   { examples: [EXAMPLES.history] },
 )
 export type HistoryPage = Omit<Static<typeof HistoryResponseSchema>, 'productId'>
+
+/** The verdicts a top list can ask for: every one with a score. */
+export const RANKED_VERDICTS = ['strong', 'promising', 'risky', 'avoid'] as const
+
+export const TopQuerySchema = Type.Object(
+  {
+    verdict: Type.Optional(Type.Enum(RANKED_VERDICTS, { description: 'only this verdict (default: every verdict with a score)' })),
+    category: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "the product's AliExpress category, any case" })),
+    minScore: Type.Integer({ minimum: 0, maximum: 100, default: 0 }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ maxLength: 200, description: '`nextCursor` of the previous page' })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'only validations for this ship-to country' })),
+    currency: MarketFields.currency,
+  },
+  { additionalProperties: false },
+)
+
+export const TopItemSchema = Type.Object({
+  productId: Type.String(),
+  market: MarketSchema,
+  product: ValidationSchema.properties.product,
+  score: Type.Integer({ minimum: 0, maximum: 100 }),
+  verdict: Type.Enum(VERDICTS),
+  confidence: Type.Number(),
+  components: ScoreSchema.properties.components,
+  economics: Type.Optional(EconomicsSchema),
+  validatedAt: Type.String(),
+  expiresAt: Type.String(),
+  scoringVersion: Type.String(),
+})
+export type TopItem = Static<typeof TopItemSchema>
+
+export const TopResponseSchema = Type.Object({
+  scoringVersion: Type.String({ description: 'only validations of the current scoring version are listed' }),
+  items: Type.Array(TopItemSchema, { description: 'best first: score, then the newest' }),
+  nextCursor: Type.Optional(Type.String({ description: 'pass as `cursor` for the next page; absent on the last page' })),
+})
+export type TopPage = Omit<Static<typeof TopResponseSchema>, 'scoringVersion'>

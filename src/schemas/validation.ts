@@ -51,14 +51,67 @@ export const YoutubeStatsSchema = Type.Object({
   viewsLast30Days: Type.Number(),
 })
 
+export const ShippingQuoteSchema = Type.Object({
+  cost: Type.Number({ description: "the cheapest delivery option's fee for one unit, in `currency`; 0 when free" }),
+  currency: Type.String(),
+  free: Type.Boolean(),
+  minDays: Num,
+  maxDays: Num,
+  carrier: Str,
+  shipFrom: Type.Optional(Type.String({ description: 'ISO country the parcel leaves from' })),
+  options: Type.Integer({ description: 'usable delivery options AliExpress offered' }),
+})
+
+const Amount = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
+
+/** What a product costs landed in the market and what it can earn; docs/scoring.md ("Landed cost"). */
+export const EconomicsSchema = Type.Object({
+  currency: Type.String({ description: 'of every amount here: the market currency' }),
+  itemCost: Amount('AliExpress sale price of one unit'),
+  shipping: Type.Object({
+    status: Type.Enum(SOURCE_STATUSES, { description: 'of the freight answer: ok, or why no shipping cost is known' }),
+    cost: Amount('the cheapest delivery of one unit to the market; null when unknown'),
+    carrier: Str,
+    minDays: Num,
+    maxDays: Num,
+    daysSource: Type.Optional(Type.Enum(['freight', 'affiliate'], { description: "the freight API, or the affiliate answer's ship_to_days" })),
+  }),
+  landedCost: Amount('item plus shipping; null while shipping is unknown'),
+  suggestedPrice: Type.Union([Type.Object({ low: Type.Number(), high: Type.Number() }), Type.Null()], {
+    description: '2.5-3x the landed cost, capped at 4x the item cost; null while shipping is unknown',
+  }),
+  grossMargin: Amount('at the high end of the band after payment fees, as a fraction (0.35 is 35%); can be negative'),
+  breakEvenCpa: Amount('what a sale at the high end of the band leaves after landed cost and fees: the most an ad may cost per sale'),
+  assumptions: Type.Object({
+    markup: Type.Object({ low: Type.Number(), high: Type.Number() }, { description: 'times the landed cost' }),
+    priceCeiling: Type.Number({ description: 'times the item cost; shoppers can find the item on AliExpress' }),
+    paymentFeeRate: Type.Number(),
+    paymentFeeFixed: Amount('per order, in `currency`; null for a currency the model has no scale for'),
+  }),
+})
+
 export type AliexpressSignal = Static<typeof AliexpressSignalSchema>
+export type Economics = Static<typeof EconomicsSchema>
+export type ShippingQuote = Static<typeof ShippingQuoteSchema>
 export type FacebookAdStats = Static<typeof FacebookAdStatsSchema>
 export type YoutubeStats = Static<typeof YoutubeStatsSchema>
 
-const Signal = <T extends TSchema>(data: T) =>
+/** Where each source was measured: not always the market asked about (docs/scoring.md, "Markets"). */
+export const AliexpressMarketSchema = Type.Object(
+  { country: Type.String(), currency: Type.String() },
+  { description: 'the ship-to country and currency AliExpress was asked for' },
+)
+export const FacebookMarketSchema = Type.Object(
+  { countries: Type.Array(Type.String()) },
+  { description: "the countries Meta's Ad Library was searched in (FACEBOOK_AD_COUNTRIES)" },
+)
+export const YoutubeMarketSchema = Type.Object({ regionCode: Type.String() }, { description: 'the regionCode YouTube search was asked with' })
+
+const Signal = <T extends TSchema, M extends TSchema>(data: T, measuredIn: M) =>
   Type.Object({
     status: Type.Enum(SOURCE_STATUSES),
     fetchedAt: Type.String(),
+    measuredIn,
     data: Type.Optional(data),
     reason: Type.Optional(Type.String({ description: 'why the source has no data, when it has none' })),
   })
@@ -88,10 +141,12 @@ export const ValidationSchema = Type.Object(
     }),
     keywords: Type.String({ description: 'what Meta and YouTube were asked' }),
     signals: Type.Object({
-      aliexpress: Signal(AliexpressSignalSchema),
-      facebook: Signal(FacebookAdStatsSchema),
-      youtube: Signal(YoutubeStatsSchema),
+      aliexpress: Signal(AliexpressSignalSchema, AliexpressMarketSchema),
+      facebook: Signal(FacebookAdStatsSchema, FacebookMarketSchema),
+      youtube: Signal(YoutubeStatsSchema, YoutubeMarketSchema),
+      shipping: Signal(ShippingQuoteSchema, AliexpressMarketSchema),
     }),
+    economics: EconomicsSchema,
     score: ScoreSchema,
     verdict: Type.Enum(VERDICTS),
     confidence: Type.Number({ minimum: 0, maximum: 1 }),
@@ -106,9 +161,9 @@ export const ValidationSchema = Type.Object(
 )
 
 export type Validation = Static<typeof ValidationSchema>
-export type SignalEnvelope<T> = { status: SourceStatus; fetchedAt: string; data?: T; reason?: string }
+export type SignalEnvelope<T, M> = { status: SourceStatus; fetchedAt: string; measuredIn: M; data?: T; reason?: string }
 /** What scoring concludes from the signals. */
-export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'scoringVersion'>
+export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'economics' | 'scoringVersion'>
 
 const Keywords = Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'overrides the search terms derived from the title' }))
 

@@ -2,7 +2,8 @@ import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
 import { type HistoryRow, historyPage, type PopularRow, requireBefore, toPopularProduct, toRows } from './rows.ts'
 import type { Market } from '../schemas/market.ts'
-import type { HistoryPage } from '../schemas/products.ts'
+import type { HistoryPage, TopPage } from '../schemas/products.ts'
+import { type TopQuery, type TopRow, topArguments, topPage } from './top.ts'
 import type { HistoryQuery, PopularQuery, ValidationStore } from './types.ts'
 
 // The SQL of the node-postgres and PGlite stores. Every statement is parameterized with $n and sent
@@ -72,17 +73,24 @@ ORDER BY country DESC, currency DESC`
 
 /** $1 since, $2 limit, $3 country or null, $4 currency or null: schema/migrations/0002_popular_products.sql */
 export const POPULAR_SQL = 'SELECT * FROM popular_products($1, $2, $3, $4)'
+/** The arguments of topArguments() in order; the function is inlined, so EXPLAIN shows its plan. */
+export const TOP_SQL = `
+SELECT id::text AS id, product_id, country, currency, score, verdict, confidence, validated_at, expires_at, scoring_version,
+  product, components, economics
+FROM top_validations($1::text[], $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
 export const PING_SQL = 'SELECT 1'
 
 /**
  * Queries our code does not make but the frontend (through PostgREST with the anon key) and operators
- * do; the listing indexes exist for them and the index test holds them to it.
+ * do; the listing indexes exist for them and the index test holds them to it. The best current products
+ * are better asked of GET /api/v1/products/top (or rpc/top_validations), which also drops expired and
+ * superseded validations.
  */
 export const LISTING_SQL = {
-  /** $1 verdict, $2 limit: the best products of a verdict */
+  /** $1 verdict, $2 scoring version, $3 limit: the best products of a verdict, scores of one version being comparable */
   byVerdictAndScore: `SELECT product_id, country, currency, score, validated_at FROM validations
-WHERE verdict = $1 ORDER BY score DESC NULLS LAST, validated_at DESC LIMIT $2`,
+WHERE verdict = $1 AND scoring_version = $2 ORDER BY score DESC NULLS LAST, validated_at DESC LIMIT $3`,
   /** $1 since, $2 limit: everything validated recently, newest first */
   recent: `SELECT product_id, country, currency, score, verdict, validated_at FROM validations
 WHERE validated_at >= $1 ORDER BY validated_at DESC LIMIT $2`,
@@ -136,6 +144,11 @@ export function createSqlStore(kind: 'postgres' | 'pglite', db: SqlDatabase): Va
       const params = [query.since.toISOString(), query.limit, query.country ?? null, query.currency ?? null]
       const result = await run(() => db.query<PopularRow>(POPULAR_SQL, params))
       return result.rows.map(toPopularProduct)
+    },
+    async topValidations(query: TopQuery): Promise<TopPage> {
+      const params = Object.values(topArguments(query))
+      const result = await run(() => db.query<TopRow>(TOP_SQL, params))
+      return topPage(result.rows, query.limit)
     },
     async ping() {
       await run(() => db.query(PING_SQL))

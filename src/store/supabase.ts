@@ -3,7 +3,8 @@ import type { Validation } from '../schemas/validation.ts'
 import { StoreError } from './errors.ts'
 import type { Market } from '../schemas/market.ts'
 import { type HistoryRow, historyPage, type PopularRow, requireBefore, toPopularProduct, toRows } from './rows.ts'
-import type { HistoryPage } from '../schemas/products.ts'
+import type { HistoryPage, TopPage } from '../schemas/products.ts'
+import { type TopQuery, type TopRow, topArguments, topPage } from './top.ts'
 import type { HistoryQuery, PopularQuery, ValidationStore } from './types.ts'
 
 // What the tests verify (test/store/supabase.test.ts): supabase-js's real requests pass the same
@@ -108,6 +109,12 @@ export function createSupabaseStore(options: SupabaseStoreOptions): ValidationSt
         .abortSignal(deadline())
       check('ranking popular products', error)
       return ((data ?? []) as PopularRow[]).map(toPopularProduct)
+    },
+    async topValidations(query: TopQuery): Promise<TopPage> {
+      // NOT EXISTS and the per-verdict merge are beyond PostgREST's filters: the migration's function does it.
+      const { data, error } = await client.rpc('top_validations', topArguments(query)).abortSignal(deadline())
+      check('reading the top validations', error)
+      return topPage((data ?? []) as unknown as TopRow[], query.limit)
     },
     async ping() {
       const { error } = await client.from('validations').select('id').limit(1).abortSignal(deadline())

@@ -1,6 +1,9 @@
 import type { Market } from '../schemas/market.ts'
-import type { HistoryPage } from '../schemas/products.ts'
+import type { HistoryPage, TopPage } from '../schemas/products.ts'
 import type { Validation } from '../schemas/validation.ts'
+import type { TopQuery } from './top.ts'
+
+export type { TopQuery }
 
 export interface HistoryQuery {
   productId: string
@@ -47,6 +50,12 @@ export interface ValidationStore {
    * among equals: what `npm run warm -- --top N` keeps in the cache.
    */
   popularProducts(query: PopularQuery): Promise<PopularProduct[]>
+  /**
+   * The best validations still within their TTL, of one scoring version, newest per product and market,
+   * best first (score, then validatedAt, then insertion). Throws a StoreError with code INVALID_CURSOR
+   * when `cursor` is not a nextCursor it gave.
+   */
+  topValidations(query: TopQuery): Promise<TopPage>
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>
   /** the connection pool's clients, where there is a pool (node-postgres) */

@@ -1,9 +1,10 @@
 import type { ScoringWeights } from '../config.ts'
 import type { Market } from '../schemas/market.ts'
 import type { SignalEnvelope, Validation } from '../schemas/validation.ts'
+import { marketReasons } from './market-reasons.ts'
 import { scoreProduct } from './score.ts'
 import type { Fetched } from './source-cache.ts'
-import type { AliexpressProduct, FacebookAdStats, SourceResult, SourceStatus, YoutubeStats } from './sources.ts'
+import type { AliexpressProduct, FacebookAdStats, ShippingQuote, SourceResult, SourceStatus, YoutubeStats } from './sources.ts'
 
 // The validation object from its signals. Pure: the clock and the answers come in as arguments.
 
@@ -14,10 +15,13 @@ export interface Signals {
   keywords: string
   facebook: Fetched<FacebookAdStats>
   youtube: Fetched<YoutubeStats>
+  shipping: Fetched<ShippingQuote>
 }
 
 export interface AssembleOptions {
   market: Market
+  /** where Meta was asked for ads */
+  facebookCountries: readonly string[]
   weights: ScoringWeights
   sandbox: boolean
   at: Date
@@ -27,13 +31,18 @@ export interface AssembleOptions {
 const TRANSIENT: ReadonlySet<SourceStatus> = new Set(['unavailable', 'rate_limited', 'quota_exhausted'])
 
 /** A validation missing a source that may answer again soon is worth keeping only briefly. */
-export function isDegraded(signals: Pick<Signals, 'facebook' | 'youtube'>): boolean {
-  return TRANSIENT.has(signals.facebook.result.status) || TRANSIENT.has(signals.youtube.result.status)
+export function isDegraded(signals: Pick<Signals, 'facebook' | 'youtube' | 'shipping'>): boolean {
+  return [signals.facebook, signals.youtube, signals.shipping].some((s) => TRANSIENT.has(s.result.status))
 }
 
 export function assembleValidation(signals: Signals, options: AssembleOptions): Validation {
-  const { product, facebook, youtube } = signals
-  const assessment = scoreProduct({ aliexpress: { status: 'ok', data: product }, facebook: facebook.result, youtube: youtube.result }, options.weights)
+  const { product, facebook, youtube, shipping } = signals
+  const assessment = scoreProduct(
+    { aliexpress: { status: 'ok', data: product }, facebook: facebook.result, youtube: youtube.result, shipping: shipping.result, market: options.market },
+    options.weights,
+  )
+  assessment.reasons.push(...marketReasons(options.market, options.facebookCountries, facebook.result))
+  const market = options.market
   return {
     productId: product.productId,
     market: options.market,
@@ -52,6 +61,7 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
       aliexpress: {
         status: 'ok',
         fetchedAt: new Date(signals.productFetchedAt).toISOString(),
+        measuredIn: { country: market.country, currency: market.currency },
         data: {
           salePrice: product.price.sale,
           originalPrice: product.price.original,
@@ -61,8 +71,9 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
           commissionRate: product.commissionRate,
         },
       },
-      facebook: envelope(facebook.result, facebook.fetchedAt),
-      youtube: envelope(youtube.result, youtube.fetchedAt),
+      facebook: envelope(facebook.result, facebook.fetchedAt, { countries: [...options.facebookCountries] }),
+      youtube: envelope(youtube.result, youtube.fetchedAt, { regionCode: market.country }),
+      shipping: envelope(shipping.result, shipping.fetchedAt, { country: market.country, currency: market.currency }),
     },
     ...assessment,
     validatedAt: options.at.toISOString(),
@@ -71,7 +82,9 @@ export function assembleValidation(signals: Signals, options: AssembleOptions): 
   }
 }
 
-function envelope<T>(result: SourceResult<T>, fetchedAt: number): SignalEnvelope<T> {
+function envelope<T, M>(result: SourceResult<T>, fetchedAt: number, measuredIn: M): SignalEnvelope<T, M> {
   const at = new Date(fetchedAt).toISOString()
-  return result.status === 'ok' ? { status: 'ok', fetchedAt: at, data: result.data } : { status: result.status, fetchedAt: at, reason: result.reason }
+  return result.status === 'ok'
+    ? { status: 'ok', fetchedAt: at, measuredIn, data: result.data }
+    : { status: result.status, fetchedAt: at, measuredIn, reason: result.reason }
 }

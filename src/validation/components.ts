@@ -1,5 +1,9 @@
+import type { Market } from '../schemas/market.ts'
 import { type ComponentName, RECENT_DAYS, YOUTUBE_WINDOW_DAYS } from '../schemas/validation.ts'
-import type { AliexpressProduct, FacebookAdStats, SourceResult, YoutubeStats } from './sources.ts'
+import { adRoomCurve, currencyScale, landedMarginCurve } from './economics.ts'
+import type { AliexpressProduct, FacebookAdStats, ShippingQuote, SourceResult, YoutubeStats } from './sources.ts'
+
+export { MARGIN_CURRENCY_SCALE } from './economics.ts'
 
 // The five components of the score and their parts; docs/scoring.md explains every curve and number.
 
@@ -8,9 +12,13 @@ export interface ScoreInput {
   aliexpress: SourceResult<AliexpressProduct>
   facebook: SourceResult<FacebookAdStats>
   youtube: SourceResult<YoutubeStats>
+  /** the freight answer for the market; absent when it was not asked */
+  shipping?: SourceResult<ShippingQuote>
+  /** the market asked about, for the economics' currency and the reasons' wording */
+  market?: Market
 }
 
-export type SourceName = keyof ScoreInput
+export type SourceName = 'aliexpress' | 'facebook' | 'youtube' | 'shipping'
 export type Maybe = number | null | undefined
 
 /**
@@ -21,12 +29,13 @@ export const PARTS = {
   demand: { orders: { share: 0.7, source: 'aliexpress' }, longestAd: { share: 0.18, source: 'facebook' }, medianAdAge: { share: 0.12, source: 'facebook' } },
   trend: { youtubeViews: { share: 0.4, source: 'youtube' }, youtubeVideos: { share: 0.3, source: 'youtube' }, newAds: { share: 0.3, source: 'facebook' } },
   competition: { advertisers: { share: 0.7, source: 'facebook' }, activeAds: { share: 0.3, source: 'facebook' } },
-  margin: { price: { share: 1, source: 'aliexpress' } },
+  margin: {
+    price: { share: 0.3, source: 'aliexpress' },
+    landedMargin: { share: 0.4, source: 'shipping' },
+    adRoom: { share: 0.3, source: 'shipping' },
+  },
   quality: { feedback: { share: 1, source: 'aliexpress' } },
 } as const satisfies Record<ComponentName, Record<string, { share: number; source: SourceName }>>
-
-/** Band edges in US dollars; other currencies are scaled by a rough, deliberately coarse factor. */
-export const MARGIN_CURRENCY_SCALE: Record<string, number> = { USD: 1, EUR: 1, GBP: 1, CHF: 1, CAD: 1.4, AUD: 1.5, NZD: 1.7 }
 
 // ---------------------------------------------------------------------------------------------------
 // Components. Each takes raw numbers (null/undefined when unknown) and returns 0-100, or null when none
@@ -59,6 +68,9 @@ export interface MarginInput {
   salePrice?: Maybe
   /** ISO 4217; absent means USD, AliExpress's default target currency */
   currency?: string | undefined
+  /** from the landed cost (economics.ts); unknown while shipping is unknown */
+  grossMargin?: Maybe
+  breakEvenCpa?: Maybe
 }
 
 export interface QualityInput {
@@ -129,8 +141,17 @@ export function competitionParts(input: CompetitionInput): Parts<'competition'> 
 
 export function marginParts(input: MarginInput): Parts<'margin'> {
   const price = known(input.salePrice)
-  const scale = MARGIN_CURRENCY_SCALE[(input.currency ?? 'USD').toUpperCase()]
-  return { price: price === null || price <= 0 || scale === undefined ? null : marginCurve(price / scale) }
+  const scale = currencyScale(input.currency)
+  if (price === null || price <= 0 || scale === undefined) return { price: null, landedMargin: null, adRoom: null }
+  // Not known(): a negative margin or break-even cost is a fact, not a missing value.
+  const finite = (n: Maybe) => (typeof n === 'number' && Number.isFinite(n) ? n : null)
+  const margin = finite(input.grossMargin)
+  const cpa = finite(input.breakEvenCpa)
+  return {
+    price: marginCurve(price / scale),
+    landedMargin: margin === null ? null : landedMarginCurve(margin),
+    adRoom: cpa === null ? null : adRoomCurve(cpa / scale),
+  }
 }
 
 export function qualityParts(input: QualityInput): Parts<'quality'> {
@@ -156,7 +177,7 @@ function sweetSpot(count: number, low: number, high: number): number {
   return Math.max(0, 100 - 80 * Math.log10(count / high))
 }
 
-/** Sale price in USD-equivalent against the cost bands of a 2.5x-3x markup. */
+/** Sale price in USD-equivalent: the price point the markup lands on (shipping is in the other parts). */
 function marginCurve(price: number): number {
   if (price < 3) return 40 + 10 * price
   if (price <= 25) return 100

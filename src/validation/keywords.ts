@@ -27,6 +27,21 @@ export function deriveKeywords(title: string, maxWords = 4): string {
   return [...new Set(plain)].slice(0, maxWords).join(' ')
 }
 
+/**
+ * Every meaningful word of a title, once each, in order: the same noise, colour, unit and count rules
+ * as deriveKeywords, over the whole title instead of its head phrase. Supplier matching compares titles
+ * with these, so both features agree on what a title says.
+ */
+export function titleTokens(title: string): string[] {
+  const tokens = tokenize(title)
+  const kept = new Set<string>()
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!
+    if (token !== BREAK && isMeaningful(token, tokens[i + 1], tokens[i - 1])) kept.add(token)
+  }
+  return [...kept]
+}
+
 const BREAK = '\u0000'
 
 const PHRASE_BREAK_WORDS = new Set(['for', 'with', 'compatible', 'suitable', 'fits'])

@@ -14,22 +14,13 @@ import {
   type SourceName,
   type TrendInput,
 } from './components.ts'
+import { type MarginFacts, marginReasons } from './margin-reasons.ts'
 import type { FacebookAdStats } from './sources.ts'
 
 // ---------------------------------------------------------------------------------------------------
 // Reasons: one per part group that carries weight and has data, with the number behind it.
 
 const numberFormat = new Intl.NumberFormat('en-US')
-// Building an Intl formatter costs far more than using one; there are only a few currencies.
-const moneyFormats = new Map<string, Intl.NumberFormat>()
-function moneyFormat(currency: string): Intl.NumberFormat {
-  let format = moneyFormats.get(currency)
-  if (!format) {
-    format = new Intl.NumberFormat('en-US', { style: 'currency', currency })
-    moneyFormats.set(currency, format)
-  }
-  return format
-}
 export const count = (n: number) => numberFormat.format(n)
 export const round2 = (n: number) => Math.round(n * 100) / 100
 
@@ -55,6 +46,7 @@ export function componentReasons(
   parts: { [C in ComponentName]: Parts<C> },
   weights: ScoringWeights,
   fb: FacebookAdStats | undefined,
+  margin?: Omit<MarginFacts, 'input' | 'parts'>,
 ): Reason[] {
   const reasons: Reason[] = []
   if (weights.demand > 0) {
@@ -107,18 +99,7 @@ export function componentReasons(
     else if (effect !== 'positive') code = fb.advertisers > 50 || fb.activeAds > 200 ? 'SATURATED_MARKET' : 'FEW_ADVERTISERS'
     reasons.push({ code, effect, message })
   }
-  if (weights.margin > 0 && parts.margin.price !== null) {
-    const price = inputs.margin.salePrice!
-    const currency = (inputs.margin.currency ?? 'USD').toUpperCase()
-    const usd = price / MARGIN_CURRENCY_SCALE[currency]!
-    const money = (n: number) => moneyFormat(currency).format(n)
-    const markup = `${money(price * 2.5)}-${money(price * 3)}`
-    let why = `room for the usual 2.5-3x markup (${markup})`
-    if (usd < 3) why = 'shipping and fees take much of a 2.5-3x markup'
-    else if (usd > 60) why = `a 2.5-3x markup (${markup}) means a higher ad cost per sale and lower conversion`
-    else if (usd > 25) why = `a 2.5-3x markup (${markup}) still sells, with fewer buyers`
-    reasons.push(reason(parts.margin.price, ['GOOD_MARGIN', 'FAIR_MARGIN', 'THIN_MARGIN'], `sale price ${money(price)}: ${why}`))
-  }
+  if (weights.margin > 0 && margin) reasons.push(...marginReasons({ ...margin, input: inputs.margin, parts: parts.margin }))
   if (weights.quality > 0 && parts.quality.feedback !== null) {
     const rate = Math.min(100, inputs.quality.positiveFeedbackRate!)
     reasons.push(reason(parts.quality.feedback, ['HIGH_FEEDBACK', 'FAIR_FEEDBACK', 'LOW_FEEDBACK'], `positive feedback ${rate.toFixed(1)}%`))
@@ -130,7 +111,7 @@ export function componentReasons(
   return reasons
 }
 
-const SOURCE_LABELS: Record<SourceName, string> = { aliexpress: 'AliExpress', facebook: 'Facebook ad', youtube: 'YouTube' }
+const SOURCE_LABELS: Record<SourceName, string> = { aliexpress: 'AliExpress', facebook: 'Facebook ad', youtube: 'YouTube', shipping: 'AliExpress shipping' }
 
 export function sourceReasons(input: ScoreInput, components: Record<ComponentName, number | null>, weights: ScoringWeights): Reason[] {
   const reasons: Reason[] = []

@@ -12,6 +12,7 @@ import {
   type ScoreInput,
   trendParts,
 } from './components.ts'
+import { economicsOf } from './economics.ts'
 import { componentReasons, count, round2, sourceReasons } from './reasons.ts'
 import type { AliexpressProduct, FacebookAdStats } from './sources.ts'
 
@@ -20,7 +21,7 @@ export type { ScoreInput }
 // The score, the gates and the verdict from the three sources' signals: pure and versioned.
 // The formulas, their numbers and their reasons are documented in docs/scoring.md; change both together
 // and bump the version, because it is part of every cache key that holds a score.
-export const SCORING_VERSION = '2026-11-1'
+export const SCORING_VERSION = '2026-12-1'
 
 export type ScoreResult = Assessment
 
@@ -36,6 +37,7 @@ export function scoreProduct(input: ScoreInput, weights: ScoringWeights): ScoreR
     if (!Number.isFinite(weights[name]) || weights[name] < 0) throw new RangeError(`scoring weight ${name} must be a number >= 0`)
   }
   const ali = input.aliexpress.status === 'ok' ? input.aliexpress.data : undefined
+  const economics = economicsOf(ali, input.shipping, input.market?.currency ?? 'USD')
   const fb = input.facebook.status === 'ok' ? input.facebook.data : undefined
   const yt = input.youtube.status === 'ok' ? input.youtube.data : undefined
 
@@ -55,7 +57,7 @@ export function scoreProduct(input: ScoreInput, weights: ScoringWeights): ScoreR
       adsOlder: fb && Math.max(0, fb.activeAds - fb.newAdsLast7Days),
     },
     competition: { advertisers: fb?.advertisers, activeAds: fb?.activeAds },
-    margin: { salePrice: ali?.price.sale, currency: ali?.price.currency },
+    margin: { salePrice: ali?.price.sale, currency: ali?.price.currency, grossMargin: economics.grossMargin, breakEvenCpa: economics.breakEvenCpa },
     quality: { positiveFeedbackRate: ali?.positiveFeedbackRate },
   } satisfies { [C in ComponentName]: unknown }
 
@@ -91,8 +93,9 @@ export function scoreProduct(input: ScoreInput, weights: ScoringWeights): ScoreR
 
   const gates = gatesFor(ali, fb)
   const verdict = verdictFor(total, confidence, ali !== undefined, gates.length > 0)
-  const reasons = [...componentReasons(inputs, parts, weights, fb), ...sourceReasons(input, components, weights)]
-  return { score: { total, components }, verdict, confidence, reasons, gates, scoringVersion: SCORING_VERSION }
+  const margin = { economics, shipping: input.shipping, country: input.market?.country }
+  const reasons = [...componentReasons(inputs, parts, weights, fb, margin), ...sourceReasons(input, components, weights)]
+  return { score: { total, components }, verdict, confidence, reasons, gates, economics, scoringVersion: SCORING_VERSION }
 }
 
 function verdictFor(total: number | null, confidence: number, hasProduct: boolean, gated: boolean): Verdict {

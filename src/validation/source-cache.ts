@@ -8,6 +8,7 @@ import type {
   FacebookSource,
   ProductSearch,
   ProductSearchPage,
+  ShippingQuote,
   SourceResult,
   SourceStatus,
   YoutubeQuotaState,
@@ -50,7 +51,7 @@ export interface Fetched<T> {
 }
 
 // A new entry shape or parser version bumps this, so no process ever reads an entry of the old shape.
-const KEY_VERSION = 'v2'
+const KEY_VERSION = 'v3'
 
 // Failures are cached briefly so an outage is not hammered, never for the full TTL.
 const FAILURE_TTL_MS: Record<Exclude<SourceStatus, 'ok'>, number> = {
@@ -70,6 +71,8 @@ export function isTransientFailure(value: unknown): boolean {
 
 /** A validation missing a source that may come back is kept only this long. */
 const DEGRADED_VALIDATION_TTL_MS = 60_000
+/** Shipping to a country changes slowly; the freight API costs two calls. */
+export const FREIGHT_TTL_MS = 24 * 3_600_000
 
 /**
  * Product-scoped keys share the prefix `productPrefix(id)`, so one product can be dropped from every
@@ -84,6 +87,7 @@ export function cacheKeys(sandbox: boolean) {
       `${product(productId)}val:${SCORING_VERSION}:${market.country}:${market.currency}:${terms ?? ''}`,
     aliexpress: (productId: string, market: Market) => `${product(productId)}ae:${market.country}:${market.currency}`,
     suppliers: (productId: string, market: Market) => `${product(productId)}sup:${market.country}:${market.currency}`,
+    freight: (productId: string, market: Market) => `${product(productId)}ship:${market.country}:${market.currency}`,
     facebook: (terms: string, countries: readonly string[]) => `${base}:fb:${countries.join(',')}:${terms}`,
     youtube: (terms: string, region: string) => `${base}:yt:${region}:${terms}`,
     search: (search: ProductSearch, market: Market) =>
@@ -94,9 +98,13 @@ export type CacheKeys = ReturnType<typeof cacheKeys>
 
 export interface SourceCache {
   keys: CacheKeys
+  /** where Meta is asked for ads, whatever the market */
+  facebookCountries: readonly string[]
   product(productId: string, market: Market, timings: Timing[], opts?: LoadOptions): Promise<Fetched<AliexpressProduct>>
   adStats(terms: string, timings: Timing[], opts?: LoadOptions): Promise<Fetched<FacebookAdStats>>
   videoStats(terms: string, region: string, timings: Timing[], opts?: LoadOptions): Promise<Fetched<YoutubeStats>>
+  /** shipping of one unit to the market, cached FREIGHT_TTL_MS per product and market */
+  freight(productId: string, market: Market, timings: Timing[], opts?: LoadOptions): Promise<Fetched<ShippingQuote>>
   /**
    * The products of a batch: fresh cached ones as they are, the rest in one multi-id call (the
    * affiliate API takes several ids a call), each stored on its own key.
@@ -126,11 +134,18 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
   }
 
   /** One source's answer through the cache, its Server-Timing entry recorded. */
-  async function timed<T>(timings: Timing[], name: string, key: string, fetch: () => Promise<SourceResult<T>>, opts?: LoadOptions): Promise<Fetched<T>> {
+  async function timed<T>(
+    timings: Timing[],
+    name: string,
+    key: string,
+    fetch: () => Promise<SourceResult<T>>,
+    opts?: LoadOptions,
+    okTtlMs = ttl.validationMs,
+  ): Promise<Fetched<T>> {
     const started = performance.now()
     const load = async (): Promise<Loaded<SourceResult<T>>> => {
       const value = await fetch()
-      return { value, ttlMs: ttlOf(value, ttl.validationMs) }
+      return { value, ttlMs: ttlOf(value, okTtlMs) }
     }
     const { value, status, entry } = await cache.getOrLoad(key, load, opts)
     timings.push(status === 'MISS' ? { name, durMs: performance.now() - started } : { name, desc: status.toLowerCase() })
@@ -144,6 +159,7 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
 
   return {
     keys,
+    facebookCountries: options.facebookCountries,
     product: (productId, market, timings, opts) =>
       timed(timings, 'aliexpress', keys.aliexpress(productId, market), async () => singleProduct(await options.aliexpress.getProducts([productId], market), productId), opts),
 
@@ -152,6 +168,9 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
 
     videoStats: (terms, region, timings, opts) =>
       timed(timings, 'youtube', keys.youtube(terms, region), () => options.youtube.videoStats(terms, region, options.now()), opts),
+
+    freight: (productId, market, timings, opts) =>
+      timed(timings, 'aliexpress-freight', keys.freight(productId, market), () => options.aliexpress.freight(productId, market), opts, FREIGHT_TTL_MS),
 
     async products(ids, market) {
       const found = new Map<string, Entry<SourceResult<AliexpressProduct>>>()

@@ -1,10 +1,10 @@
 import type { Market } from '../schemas/market.ts'
 import type { SearchSort } from '../schemas/products.ts'
-import type { FacebookAdStats, SourceStatus, YoutubeStats } from '../schemas/validation.ts'
+import type { FacebookAdStats, ShippingQuote, SourceStatus, YoutubeStats } from '../schemas/validation.ts'
 
 // The validation service owns these interfaces; the adapters in src/sources/ implement them.
 
-export type { FacebookAdStats, Market, SearchSort, SourceStatus, YoutubeStats }
+export type { FacebookAdStats, Market, SearchSort, ShippingQuote, SourceStatus, YoutubeStats }
 
 export interface SourceFailure {
   status: Exclude<SourceStatus, 'ok'>
@@ -25,6 +25,8 @@ export interface AliexpressProduct {
   imageUrl?: string
   category?: string
   categoryId?: string
+  /** AliExpress's top-level category (e.g. 44 Consumer Electronics): listings of one product share it */
+  firstLevelCategoryId?: string
   price: { sale?: number; original?: number; currency?: string }
   ordersLast30Days?: number
   /** percent, 0-100 */
@@ -33,6 +35,8 @@ export interface AliexpressProduct {
   commissionRate?: number
   shop: { id?: string; url?: string; name?: string }
   promotionUrl?: string
+  /** AliExpress's delivery estimate in days to the country asked about (its free-text `ship_to_days`) */
+  shipToDays?: number
 }
 
 export interface ProductSearch {
@@ -81,6 +85,12 @@ export interface AliexpressSource extends StatefulSource {
    */
   getProducts(ids: readonly string[], market: Market, signal?: AbortSignal): Promise<SourceResult<Map<string, AliexpressProduct>>>
   searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>>
+  /**
+   * The cheapest delivery of one unit to the market's country, in its currency. The freight API belongs
+   * to AliExpress's dropshipping programme and needs a dropshipper's session token: without one this is
+   * `not_configured`, never an estimate.
+   */
+  freight(productId: string, market: Market, signal?: AbortSignal): Promise<SourceResult<ShippingQuote>>
 }
 
 export interface FacebookSource extends StatefulSource {

@@ -1,11 +1,13 @@
 import { aliexpressFailure } from '../errors.ts'
 import type { Market } from '../schemas/market.ts'
-import type { Listing, SuppliersAnswer } from '../schemas/products.ts'
+import type { Alternative, Listing, Supplier, SuppliersAnswer } from '../schemas/products.ts'
 import type { LoadOptions, Outcome, ServiceContext, Timing } from './context.ts'
 import { deriveKeywords } from './keywords.ts'
+import { MIN_TITLE_SIMILARITY, matchListing, PRICE_BAND, reference } from './matching.ts'
 import type { AliexpressProduct } from './sources.ts'
 
-// Other AliExpress listings of a product, compared with it on price, orders and feedback.
+// Other AliExpress listings of the same product, compared with it on price, orders and feedback. The
+// keyword search finds candidates; src/validation/matching.ts decides which are the same product.
 
 export interface SuppliersRequest {
   productId: string
@@ -45,14 +47,31 @@ export function toListing(p: AliexpressProduct, reference?: number): Listing {
   }
 }
 
-/** Other listings of the same product, compared with the one asked about. Pure. */
+/** Only a supplier with this positive feedback and these orders in 30 days can be a pick. */
+export const PICK_RULE = { minPositiveFeedback: 90, minOrders: 10 } as const
+
+/**
+ * The search's listings split into the same product (suppliers, each with its similarity) and the rest
+ * (alternatives, with why not); cheapest, mostOrders and bestFeedback chosen among trustworthy suppliers
+ * only, so a bait price or another product can never be the pick. Pure.
+ */
 export function compareSuppliers(product: AliexpressProduct, keywords: string, market: Market, found: readonly AliexpressProduct[]): SuppliersAnswer {
-  const reference = product.price.sale
-  const others = found.filter((p) => p.productId !== product.productId && (!product.shop.id || p.shop.id !== product.shop.id))
-  const listings = others.map((p) => toListing(p, reference))
-  const best = (score: (s: Listing) => number | undefined) => {
-    let top: Listing | undefined
-    for (const s of listings) {
+  const ref = reference(product)
+  const suppliers: Supplier[] = []
+  const alternatives: Alternative[] = []
+  for (const p of found) {
+    if (p.productId === product.productId || (product.shop.id && p.shop.id === product.shop.id)) continue
+    const { matched, mismatch, ...match } = matchListing(ref, p)
+    const listing = toListing(p, product.price.sale)
+    if (matched) suppliers.push({ ...listing, match })
+    else alternatives.push({ ...listing, match, mismatch })
+  }
+  const trusted = suppliers.filter(
+    (s) => (s.positiveFeedbackRate ?? 0) >= PICK_RULE.minPositiveFeedback && (s.ordersLast30Days ?? 0) >= PICK_RULE.minOrders,
+  )
+  const best = (score: (s: Supplier) => number | undefined) => {
+    let top: Supplier | undefined
+    for (const s of trusted) {
       const v = score(s)
       if (v !== undefined && (top === undefined || v > (score(top) ?? -Infinity))) top = s
     }
@@ -63,7 +82,13 @@ export function compareSuppliers(product: AliexpressProduct, keywords: string, m
     market,
     keywords,
     product: toListing(product),
-    suppliers: listings,
+    suppliers,
+    alternatives,
+    criteria: {
+      minTitleSimilarity: MIN_TITLE_SIMILARITY,
+      priceBand: { ...PRICE_BAND },
+      picks: `suppliers with at least ${PICK_RULE.minPositiveFeedback}% positive feedback and ${PICK_RULE.minOrders} orders in 30 days`,
+    },
     cheapest: best((s) => (s.price.sale === undefined ? undefined : -s.price.sale)),
     mostOrders: best((s) => s.ordersLast30Days),
     bestFeedback: best((s) => s.positiveFeedbackRate),

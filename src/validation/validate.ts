@@ -6,11 +6,11 @@ import { assembleValidation, isDegraded } from './assemble.ts'
 import type { LoadOptions, Outcome, ServiceContext, Timing } from './context.ts'
 import { deriveKeywords, normalizeTerms } from './keywords.ts'
 import { SCORING_VERSION } from './score.ts'
-import type { SourceCache } from './source-cache.ts'
-import type { AliexpressProduct } from './sources.ts'
+import type { Fetched, SourceCache } from './source-cache.ts'
+import type { AliexpressProduct, ShippingQuote } from './sources.ts'
 
-// One product: AliExpress first (its title gives the search terms), then Meta and YouTube in parallel,
-// each answer cached on its own key, the finished validation cached and persisted.
+// One product: AliExpress first (its title gives the search terms), then Meta, YouTube and the freight
+// API in parallel, each answer cached on its own key, the finished validation cached and persisted.
 
 /** A validation asked for, normalized, with the cache key it lives under. */
 export interface ValidationRequest {
@@ -44,11 +44,14 @@ async function loadValidation(ctx: ServiceContext, req: ValidationRequest, timin
   // costs the slowest source instead of AliExpress plus the slowest of the other two. If the product
   // then turns out not to exist, their answers stay cached under those terms.
   const attention = req.terms ? askAttention(ctx, req.terms, req.market, timings, opts) : undefined
+  // Shipping needs only the id: asked alongside the product, not after it.
+  const freight = ctx.sources.freight(req.productId, req.market, timings, opts)
   // Handled now, so that a failure while AliExpress is still out is not an unhandled rejection.
   attention?.catch(() => {})
+  freight.catch(() => {})
   const { result, fetchedAt } = await ctx.sources.product(req.productId, req.market, timings, opts)
   if (result.status !== 'ok') throw aliexpressFailure(result)
-  return complete(ctx, { product: result.data, fetchedAt, market: req.market, timings, terms: req.terms, attention }, opts)
+  return complete(ctx, { product: result.data, fetchedAt, market: req.market, timings, terms: req.terms, attention, freight }, opts)
 }
 
 function askAttention(ctx: ServiceContext, terms: string, market: Market, timings: Timing[], opts?: LoadOptions) {
@@ -64,16 +67,21 @@ export interface KnownProduct {
   terms?: string
   /** Meta and YouTube already asked with those terms */
   attention?: ReturnType<typeof askAttention>
+  /** the freight API already asked */
+  freight?: Promise<Fetched<ShippingQuote>>
 }
 
-/** Everything after the AliExpress product is known: terms, Meta and YouTube, score, persistence. */
+/** Everything after the AliExpress product is known: terms, Meta, YouTube and shipping, score, persistence. */
 export async function complete(ctx: ServiceContext, known: KnownProduct, opts?: LoadOptions): Promise<Loaded<Validation>> {
   const keywords = known.terms ?? deriveKeywords(known.product.title)
-  const [facebook, youtube] = await (known.attention ?? askAttention(ctx, keywords, known.market, known.timings, opts))
-  const ttlMs = ctx.sources.validationTtlMs(isDegraded({ facebook, youtube }))
+  const [[facebook, youtube], shipping] = await Promise.all([
+    known.attention ?? askAttention(ctx, keywords, known.market, known.timings, opts),
+    known.freight ?? ctx.sources.freight(known.product.productId, known.market, known.timings, opts),
+  ])
+  const ttlMs = ctx.sources.validationTtlMs(isDegraded({ facebook, youtube, shipping }))
   const validation = assembleValidation(
-    { product: known.product, productFetchedAt: known.fetchedAt, keywords, facebook, youtube },
-    { market: known.market, weights: ctx.weights, sandbox: ctx.sandbox, at: ctx.now(), ttlMs },
+    { product: known.product, productFetchedAt: known.fetchedAt, keywords, facebook, youtube, shipping },
+    { market: known.market, facebookCountries: ctx.sources.facebookCountries, weights: ctx.weights, sandbox: ctx.sandbox, at: ctx.now(), ttlMs },
   )
   ctx.sink?.enqueue(validation)
   return { value: validation, ttlMs }

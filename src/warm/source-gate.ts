@@ -156,6 +156,7 @@ export function gatedSources(options: GateOptions): { wrap(sources: Sources): So
         aliexpress: {
           getProducts: (ids, market, signal) => g.aliexpress.run(() => aliexpress.getProducts(ids, market, signal)),
           searchProducts: (search, market, signal) => g.aliexpress.run(() => aliexpress.searchProducts(search, market, signal)),
+          freight: (productId, market, signal) => g.aliexpress.run(() => aliexpress.freight(productId, market, signal)),
           state: (now) => aliexpress.state(now),
         },
         facebook: {

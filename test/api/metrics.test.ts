@@ -39,7 +39,8 @@ t.test('metrics count requests by route, upstream calls by source and outcome, c
   t.match(res.body, /# TYPE dropforge_http_request_seconds histogram/)
   t.ok(res.body.includes('dropforge_http_request_seconds_count{method="GET",route="unknown",status="404"} 1\n'), 'a 404 is counted')
   t.ok(res.body.includes('dropforge_http_request_seconds_count{method="OPTIONS",route="*",status="204"} 1\n'), 'a preflight is counted')
-  t.match(res.body, /dropforge_upstream_calls_total\{source="aliexpress",outcome="200"\} 1/)
+  // productdetail.get, then the freight API's ds.product.get and ds.freight.query: all AliExpress.
+  t.match(res.body, /dropforge_upstream_calls_total\{source="aliexpress",outcome="200"\} 3\n/)
   t.match(res.body, /dropforge_upstream_calls_total\{source="youtube",outcome="503"\} 1/)
   t.match(res.body, /dropforge_cache_events\{outcome="misses"\} \d+/)
   t.ok(res.body.includes('dropforge_source_circuit{source="youtube"} 0\n'), 'circuits per source')

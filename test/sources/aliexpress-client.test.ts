@@ -5,10 +5,12 @@ import { createAliexpressSandbox } from '../../src/sandbox/aliexpress.ts'
 import type { Behaviour } from '../../src/sandbox/behaviour.ts'
 import { defaultBehaviour, startSandboxServer } from '../../src/sandbox/behaviour.ts'
 import { type CatalogueProduct, catalogueProduct, kindOf, priceIn, sandboxIdOfKind, searchCatalogue } from '../../src/sandbox/catalogue.ts'
+import { shipToDaysText } from '../../src/sandbox/catalogue-freight.ts'
 import { SANDBOX_CREDENTIALS } from '../../src/sandbox/credentials.ts'
 import type { CallEvent } from '../../src/sources/http.ts'
 import { createAliexpressClient, type AliexpressClientOptions } from '../../src/sources/aliexpress/client.ts'
 import {
+  parseDays,
   parseJsonKeepingIds,
   parseProductDetailBody,
   parseProductQueryBody,
@@ -47,7 +49,8 @@ async function setup(t: Test, client: Partial<AliexpressClientOptions> = {}, beh
 
 
 /** What the client must make of a catalogue product: the catalogue's own numbers, in our shape. */
-function expectedProduct(p: CatalogueProduct, currency: string): Omit<AliexpressProduct, 'promotionUrl'> {
+function expectedProduct(p: CatalogueProduct, market: Market): Omit<AliexpressProduct, 'promotionUrl'> {
+  const currency = market.currency
   const sale = priceIn(p.salePriceUsd, currency)
   const price: AliexpressProduct['price'] = { sale: sale.amount, currency: sale.currency }
   if (p.originalPriceUsd !== undefined) price.original = priceIn(p.originalPriceUsd, currency).amount
@@ -58,11 +61,13 @@ function expectedProduct(p: CatalogueProduct, currency: string): Omit<Aliexpress
     imageUrl: p.imageUrl,
     category: p.category.secondName,
     categoryId: String(p.category.secondId),
+    firstLevelCategoryId: String(p.category.firstId),
     price,
     ordersLast30Days: p.ordersLast30Days,
     positiveFeedbackRate: p.positiveFeedbackRate,
     commissionRate: p.commissionRate,
     shop: { id: p.shop.id, url: `https://www.aliexpress.com/store/${p.shop.id}`, name: p.shop.name },
+    shipToDays: Number(shipToDaysText(p, market.country)),
   }
 }
 
@@ -101,7 +106,7 @@ t.test('getProducts returns exactly the catalogue values, in the requested curre
     for (const id of ids) {
       const got = products.get(id)!
       const { promotionUrl, ...rest } = got
-      t.same(rest, expectedProduct(catalogueProduct(id)!, market.currency), `${id} in ${market.currency}`)
+      t.same(rest, expectedProduct(catalogueProduct(id)!, market), `${id} in ${market.currency}`)
       t.match(promotionUrl, /^https:\/\/s\.click\.aliexpress\.com\/e\//, 'tracking id sent, so a promotion link')
       t.equal(typeof got.productId, 'string')
     }
@@ -150,7 +155,7 @@ t.test('search: pages, totals, sort and titles follow the catalogue; listed ids 
   for (const product of collected) {
     for (const word of ['led', 'strip', 'lights', 'bluetooth']) t.match(product.title.toLowerCase(), word)
   }
-  t.same(collected[0], { ...expectedProduct(all[0]!, 'USD'), promotionUrl: collected[0]!.promotionUrl })
+  t.same(collected[0], { ...expectedProduct(all[0]!, US), promotionUrl: collected[0]!.promotionUrl })
   t.ok(new Set(collected.map((p) => p.shop.id)).size > 1, 'different shops')
 
   const beyond = ok(t, await aliexpress.searchProducts({ keywords, page: 99, pageSize: 20 }, US))
@@ -343,6 +348,7 @@ t.test('parse fixtures: numbers as strings, percent strings, missing fields, lon
     imageUrl: 'https://ae04.alicdn.com/kf/H3e5c495ceea145a990716511a36fc3a4d.jpg',
     category: 'Major Appliances',
     categoryId: '60702',
+    firstLevelCategoryId: '6',
     price: { sale: 15.8, original: 21.07, currency: 'EUR' },
     ordersLast30Days: 13,
     positiveFeedbackRate: 95.5,
@@ -368,6 +374,21 @@ t.test('parse fixtures: numbers as strings, percent strings, missing fields, lon
   t.equal(strip.positiveFeedbackRate, 0)
   for (const absent of ['category', 'categoryId', 'commissionRate', 'promotionUrl']) t.notOk(absent in strip, `${absent} absent`)
   t.same(strip.shop, {})
+})
+
+t.test('ship_to_days is free text: the largest day count in it, nothing without one', async (t) => {
+  const cases: Array<[unknown, number | undefined]> = [
+    ['10', 10],
+    [12, 12],
+    ['3-7', 7],
+    ['ship to US in 7 days', 7],
+    ['7.5', 8],
+    ['Free Shipping', undefined],
+    ['', undefined],
+    ['0', undefined],
+    [null, undefined],
+  ]
+  for (const [value, days] of cases) t.equal(parseDays(value), days, JSON.stringify(value))
 })
 
 t.test('parse fixtures: resp_result as a JSON string with a single product object', async (t) => {

@@ -1,8 +1,10 @@
 import type { Test } from 'tap'
 import { StoreError } from '../../src/store/errors.ts'
-import type { HistoryItem } from '../../src/schemas/products.ts'
-import type { ValidationStore } from '../../src/store/types.ts'
-import { makeValidation, newProductId } from './helpers.ts'
+import { randomUUID } from 'node:crypto'
+import type { HistoryItem, TopItem, TopPage } from '../../src/schemas/products.ts'
+import type { Verdict } from '../../src/schemas/validation.ts'
+import type { TopQuery, ValidationStore } from '../../src/store/types.ts'
+import { makeValidation, newProductId, type ValidationSpec } from './helpers.ts'
 
 // One suite for every ValidationStore: PGlite, PostgreSQL, and Supabase (supabase-js against a
 // PostgREST stand-in that answers with real SQL on PGlite, see supabase.test.ts).
@@ -175,6 +177,85 @@ export function runStoreConformance(t: Test, makeStore: () => ValidationStore | 
     t.ok(err instanceof StoreError, 'a StoreError')
     t.match(err, { code: '23514', permanent: true })
     t.equal(await store.latestValidation(good.productId, good.market, at(1)), undefined, 'the batch is atomic')
+  })
+
+  t.test('top: the best live validations of one scoring version, the newest per product and market, best first', async (t) => {
+    const scoringVersion = `top-${randomUUID()}`
+    const make = (score: number | null, verdict: Verdict, spec: ValidationSpec = {}) =>
+      makeValidation({ score, verdict, scoringVersion, validatedAt: at(-HOUR), ...spec })
+    const best = make(90, 'strong', { category: 'Consumer Electronics' })
+    const second = make(80, 'strong')
+    const promising = make(70, 'promising', { country: 'DE', currency: 'EUR' })
+    const risky = make(45, 'risky')
+    const avoid = make(20, 'avoid')
+    const expired = make(99, 'strong', { validatedAt: at(-3 * HOUR), ttlMs: HOUR })
+    const otherVersion = makeValidation({ score: 95, verdict: 'strong', scoringVersion: 'an older version', validatedAt: at(-HOUR) })
+    const unscored = make(null, 'insufficient_data')
+    // Validated twice: the newer one is the product's answer, even with a lower score.
+    const twice = newProductId()
+    const superseded = make(85, 'strong', { productId: twice, validatedAt: at(-3 * HOUR) })
+    const current = make(50, 'risky', { productId: twice, validatedAt: at(-HOUR / 2) })
+    // Its newer validation has expired: the older one, still live, is the answer again.
+    const lapsed = newProductId()
+    const stillLive = make(75, 'strong', { productId: lapsed, validatedAt: at(-3 * HOUR) })
+    const expiredNewer = make(10, 'avoid', { productId: lapsed, validatedAt: at(-2 * HOUR), ttlMs: HOUR / 2 })
+    await store.saveValidations([best, second, promising, risky, avoid, expired, otherVersion, unscored, superseded, current, stillLive, expiredNewer])
+
+    const ALL = ['strong', 'promising', 'risky', 'avoid'] as const
+    const top = (patch: Partial<TopQuery> = {}) => store.topValidations({ verdicts: ALL, scoringVersion, now: at(0), minScore: 0, limit: 20, ...patch })
+    const ids = (page: TopPage) => page.items.map((i) => i.productId)
+    const page = await top()
+    t.same(ids(page), [best, second, stillLive, promising, current, risky, avoid].map((v) => v.productId))
+    t.equal(page.nextCursor, undefined, 'one page holds them all')
+    t.same(page.items[0], {
+      productId: best.productId,
+      market: best.market,
+      product: best.product,
+      score: 90,
+      verdict: 'strong',
+      confidence: 0.833,
+      components: best.score.components,
+      economics: best.economics,
+      validatedAt: best.validatedAt,
+      expiresAt: best.expiresAt,
+      scoringVersion,
+    })
+    t.same(ids(await top({ verdicts: ['strong'] })), [best, second, stillLive].map((v) => v.productId))
+    t.same(ids(await top({ minScore: 70 })), [best, second, stillLive, promising].map((v) => v.productId))
+    t.same(ids(await top({ country: 'DE' })), [promising.productId])
+    t.same(ids(await top({ currency: 'EUR', verdicts: ['strong'] })), [])
+    t.same(ids(await top({ category: 'consumer ELECTRONICS' })), [best.productId], 'category in any case')
+    t.same(ids(await top({ now: at(30 * HOUR) })), [], 'all expired by then')
+  })
+
+  t.test('top: keyset pages visit every validation once, in order, ties included', async (t) => {
+    const scoringVersion = `top-${randomUUID()}`
+    const same = at(-HOUR)
+    const scores = [60, 60, 60, 60, 55, 55, 50, 42, 42, 41, 30]
+    const rows = scores.map((score, i) => makeValidation({ score, verdict: score >= 60 ? 'promising' : score >= 40 ? 'risky' : 'avoid', scoringVersion, validatedAt: i % 2 ? same : at(-i * 1000) }))
+    await store.saveValidations(rows)
+    const query = { verdicts: ['strong', 'promising', 'risky', 'avoid'] as const, scoringVersion, now: at(0), minScore: 0 }
+    const whole = await store.topValidations({ ...query, limit: 100 })
+    t.equal(whole.items.length, rows.length)
+    const key = (i: TopItem) => `${String(i.score).padStart(3, '0')} ${i.validatedAt}`
+    t.ok(whole.items.every((item, n) => n === 0 || key(whole.items[n - 1]!) >= key(item)), 'score, then time, never rising')
+    const seen: string[] = []
+    let cursor: string | undefined
+    for (let n = 0; n < 10; n++) {
+      const page = await store.topValidations({ ...query, limit: 3, ...(cursor ? { cursor } : {}) })
+      seen.push(...page.items.map((i) => i.productId))
+      t.ok(page.items.length <= 3)
+      cursor = page.nextCursor
+      if (!cursor) break
+    }
+    t.same(seen, whole.items.map((i) => i.productId), 'the pages joined are the whole list')
+  })
+
+  t.test('top: a cursor it did not give is an INVALID_CURSOR error', async (t) => {
+    const query = { verdicts: ['strong'] as const, scoringVersion: 'x', now: at(0), minScore: 0, limit: 5 }
+    for (const cursor of ['yesterday', Buffer.from('[1,2]').toString('base64url'), Buffer.from('[50,"2025-01-01T00:00:00.000Z","1; drop"]').toString('base64url')]) {
+      await t.rejects(store.topValidations({ ...query, cursor }), { name: 'StoreError', code: 'INVALID_CURSOR' }, cursor)
+    }
   })
 
   t.test('popular products: most validated since an instant first, then the most recent, per market', async (t) => {

@@ -29,6 +29,7 @@ export interface ValidationSpec {
   verdict?: Verdict
   scoringVersion?: string
   title?: string
+  category?: string
 }
 
 /** A complete validation as the service builds it, with the signals a real one carries. */
@@ -42,7 +43,7 @@ export function makeValidation(spec: ValidationSpec = {}): Validation {
       title: spec.title ?? 'LED Strip Lights Bluetooth 10m RGB',
       url: 'https://www.aliexpress.com/item/1005006123456789.html',
       imageUrl: 'https://ae01.alicdn.com/kf/S1.jpg',
-      category: 'Lights & Lighting',
+      category: spec.category ?? 'Lights & Lighting',
       price: { sale: 12.5, original: 25, currency: spec.currency ?? 'USD' },
       ordersLast30Days: 2431,
       positiveFeedbackRate: 96.4,
@@ -53,14 +54,37 @@ export function makeValidation(spec: ValidationSpec = {}): Validation {
       aliexpress: {
         status: 'ok',
         fetchedAt: validatedAt.toISOString(),
+        measuredIn: { country: spec.country ?? 'US', currency: spec.currency ?? 'USD' },
         data: { salePrice: 12.5, originalPrice: 25, currency: 'USD', ordersLast30Days: 2431, positiveFeedbackRate: 96.4, commissionRate: 7 },
       },
       facebook: {
         status: 'ok',
         fetchedAt: validatedAt.toISOString(),
+        measuredIn: { countries: ['DE', 'FR', 'ES', 'IT', 'NL'] },
         data: { activeAds: 42, advertisers: 17, medianAdAgeDays: 21, longestRunningAdDays: 140, newAdsLast7Days: 5, truncated: false },
       },
-      youtube: { status: 'quota_exhausted', fetchedAt: validatedAt.toISOString(), reason: 'YouTube search quota spent for today' },
+      youtube: {
+        status: 'quota_exhausted',
+        fetchedAt: validatedAt.toISOString(),
+        measuredIn: { regionCode: spec.country ?? 'US' },
+        reason: 'YouTube search quota spent for today',
+      },
+      shipping: {
+        status: 'not_configured',
+        fetchedAt: validatedAt.toISOString(),
+        measuredIn: { country: spec.country ?? 'US', currency: spec.currency ?? 'USD' },
+        reason: 'the AliExpress freight API needs a dropshipping session token (ALIEXPRESS_ACCESS_TOKEN), and none is configured',
+      },
+    },
+    economics: {
+      currency: spec.currency ?? 'USD',
+      itemCost: 12.5,
+      shipping: { status: 'not_configured', cost: null, maxDays: 15, daysSource: 'affiliate' },
+      landedCost: null,
+      suggestedPrice: null,
+      grossMargin: null,
+      breakEvenCpa: null,
+      assumptions: { markup: { low: 2.5, high: 3 }, priceCeiling: 4, paymentFeeRate: 0.029, paymentFeeFixed: 0.3 },
     },
     score: { total: score, components: { demand: 80, trend: 55.5, competition: 60, margin: 70, quality: null } },
     verdict: spec.verdict ?? 'promising',

@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
@@ -72,6 +72,16 @@ async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlD
     )
   })
 
+  t.test('the top-validations file is safe to paste into an SQL editor twice', async (t) => {
+    const sql = await readFile(join(MIGRATIONS_DIR, '0003_top_validations.sql'), 'utf8')
+    await db.withSession((session) => session.exec(sql))
+    await db.withSession((session) => session.exec(sql))
+    const indexes = await db.query<{ indexdef: string }>(`SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = 'validations_verdict_score_idx'`, [
+      schemaName,
+    ])
+    t.match(indexes.rows[0]?.indexdef, /\(verdict, scoring_version, score DESC NULLS LAST, validated_at DESC, id DESC, expires_at\)/)
+  })
+
   t.test('constraints keep bad rows out', async (t) => {
     const productId = newProductId()
     await db.query(`INSERT INTO products (product_id, title, first_validated_at, last_validated_at) VALUES ($1, 't', now(), now())`, [productId])
@@ -134,7 +144,10 @@ async function checkFreshDatabase(t: Test, kind: 'pglite' | 'postgres', db: SqlD
           (err: { code?: string }) => err.code,
         )
         t.equal(ranking, '42501', 'anon cannot call popular_products')
-        await session.exec('ROLLBACK TO SAVEPOINT f; SET LOCAL ROLE service_role')
+        await session.exec('ROLLBACK TO SAVEPOINT f')
+        const top = await session.query(`SELECT * FROM top_validations(ARRAY['strong'], 'v1', now(), 0, 101, 'infinity', 9223372036854775807, 5)`)
+        t.same(top.rows, [], 'anon may list the top validations (through the read policy)')
+        await session.exec('SET LOCAL ROLE service_role')
         await session.exec(`INSERT INTO products VALUES ('${productId}', 't', null, null, null, now(), now())`)
         t.pass('service_role writes')
         t.same((await session.query("SELECT * FROM popular_products(now() - interval '1 day', 10, 'US', 'USD')")).rows, [], 'and ranks')

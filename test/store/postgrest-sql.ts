@@ -13,7 +13,7 @@ import { type Answer, json, preferOf, type Recorded } from './postgrest.ts'
 // It is not PostgREST: its schema cache, JWT checks and query planner details are not reproduced.
 
 const TABLES = new Set(['products', 'validations'])
-const FUNCTIONS = new Set(['popular_products'])
+const FUNCTIONS = new Set(['popular_products', 'top_validations'])
 const IDENT = /^[a-z_][a-z0-9_]*$/
 const COMPARISONS: Record<string, string> = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }
 

@@ -3,7 +3,7 @@ import t, { type Test } from 'tap'
 import { DEFAULT_WEIGHTS, type ScoringWeights } from '../../src/config.ts'
 import { competitionScore, demandScore, marginScore, PARTS, qualityScore, trendScore } from '../../src/validation/components.ts'
 import { SCORING_VERSION, type ScoreInput, type ScoreResult, scoreProduct } from '../../src/validation/score.ts'
-import type { AliexpressProduct, FacebookAdStats, SourceFailure, SourceResult, YoutubeStats } from '../../src/validation/sources.ts'
+import type { AliexpressProduct, FacebookAdStats, ShippingQuote, SourceFailure, SourceResult, YoutubeStats } from '../../src/validation/sources.ts'
 import { COMPONENTS } from '../../src/schemas/validation.ts'
 
 const RUNS = { numRuns: 500 }
@@ -86,7 +86,24 @@ const videoStats = fc
 const ok = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<SourceResult<T>> =>
   fc.oneof({ weight: 4, arbitrary: arb.map((data) => ({ status: 'ok' as const, data })) }, { weight: 1, arbitrary: failure })
 
-const scoreInput: fc.Arbitrary<ScoreInput> = fc.record({ aliexpress: ok(product), facebook: ok(adStats), youtube: ok(videoStats) })
+const shippingQuote = fc
+  .record({
+    cost: fc.oneof(fc.constant(0), fc.double({ min: 0.01, max: 200, noNaN: true })),
+    currency: fc.constantFrom('USD', 'USD', 'EUR', 'GBP', 'CAD'),
+    maxDays: maybe(fc.integer({ min: 3, max: 60 })),
+  })
+  .map(({ cost, currency, maxDays }): ShippingQuote => ({ cost: Math.round(cost * 100) / 100, currency, free: cost === 0, maxDays, options: 2 }))
+
+const scoreInput: fc.Arbitrary<ScoreInput> = fc.record(
+  {
+    aliexpress: ok(product),
+    facebook: ok(adStats),
+    youtube: ok(videoStats),
+    shipping: ok(shippingQuote),
+    market: fc.constantFrom({ country: 'US', currency: 'USD' }, { country: 'DE', currency: 'EUR' }),
+  },
+  { requiredKeys: ['aliexpress', 'facebook', 'youtube'] },
+)
 
 const weights: fc.Arbitrary<ScoringWeights> = fc.oneof(
   fc.constant(DEFAULT_WEIGHTS),
@@ -100,11 +117,12 @@ const weights: fc.Arbitrary<ScoringWeights> = fc.oneof(
 )
 
 /** Every way a piece of data can go missing between two otherwise identical validations. */
-type Loss = 'aliexpress' | 'facebook' | 'youtube' | 'orders' | 'price' | 'feedback'
-const LOSSES: readonly Loss[] = ['aliexpress', 'facebook', 'youtube', 'orders', 'price', 'feedback']
+type Loss = 'aliexpress' | 'facebook' | 'youtube' | 'shipping' | 'orders' | 'price' | 'feedback'
+const LOSSES: readonly Loss[] = ['aliexpress', 'facebook', 'youtube', 'shipping', 'orders', 'price', 'feedback']
 
 function lose(input: ScoreInput, loss: Loss, status: SourceFailure): ScoreInput {
   if (loss === 'aliexpress' || loss === 'facebook' || loss === 'youtube') return { ...input, [loss]: status }
+  if (loss === 'shipping') return { ...input, shipping: status.status === 'not_found' ? undefined : status }
   if (input.aliexpress.status !== 'ok') return input
   const data = input.aliexpress.data
   const changed: AliexpressProduct =
@@ -176,7 +194,7 @@ t.test('missing data never raises the total', (t) => {
 })
 
 t.test('a missing AliExpress field never improves the verdict', (t) => {
-  const aliexpressLosses = ['orders', 'price', 'feedback'] as const
+  const aliexpressLosses = ['orders', 'price', 'feedback', 'shipping'] as const
   holds(
     t,
     fc.property(scoreInput, weights, fc.constantFrom(...aliexpressLosses), failure, (input, w, loss, status) => {
@@ -195,15 +213,19 @@ t.test('confidence is the share of weight whose part had data', (t) => {
     fc.property(scoreInput, weights, (input, w) => {
       const ali = input.aliexpress.status === 'ok' ? input.aliexpress.data : undefined
       // Which parts the test expects to have data, from the raw input alone.
+      const shipping = input.shipping?.status === 'ok' ? input.shipping.data : undefined
+      const landed = ali?.price.sale !== undefined && shipping !== undefined && shipping.currency === (ali.price.currency ?? 'USD')
       const has: Record<string, boolean> = {
         'demand.orders': ali?.ordersLast30Days !== undefined,
         'margin.price': ali?.price.sale !== undefined,
+        'margin.landedMargin': landed,
+        'margin.adRoom': landed,
         'quality.feedback': ali?.positiveFeedbackRate !== undefined,
       }
       let all = 0
       let known = 0
       for (const name of COMPONENTS) {
-        for (const [part, { share, source }] of Object.entries(PARTS[name] as Record<string, { share: number; source: keyof ScoreInput }>)) {
+        for (const [part, { share, source }] of Object.entries(PARTS[name] as Record<string, { share: number; source: 'aliexpress' | 'facebook' | 'youtube' }>)) {
           const key = `${name}.${part}`
           const present = key in has ? has[key]! : input[source].status === 'ok'
           all += w[name] * share
@@ -433,12 +455,22 @@ const youtubeOk: SourceResult<YoutubeStats> = {
   status: 'ok',
   data: { videos: 60, totalViews: 90_000, medianViews: 900, topVideoViews: 20_000, videosLast30Days: 10, viewsLast30Days: 9_000 },
 }
+const shippingOk: SourceResult<ShippingQuote> = {
+  status: 'ok',
+  data: { cost: 2, currency: 'USD', free: false, minDays: 8, maxDays: 15, carrier: 'AliExpress Standard Shipping', options: 2 },
+}
+const US = { country: 'US', currency: 'USD' }
+// $10 item + $2 shipping = $12 landed; sold at 3x = $36 (under the 4x = $40 ceiling); fees 2.9% + $0.30 =
+// $1.344; $22.656 left: gross margin 0.629 -> 100, break-even $22.66 -> 90.64; margin 0.3x100 + 0.4x100 +
+// 0.3x90.64 = 97.19, which is 42.81 under the 100 it had before shipping counted (15 x 2.81 = 42.1 points).
+const MARGIN = 0.3 * 100 + 0.4 * 100 + 0.3 * ((100 * 22.66) / 25)
 
 t.test('a fully known product, worked by hand', (t) => {
-  // demand 75.3, trend 50 (every part at its steady share), competition 100, margin 100, quality 80:
-  // (30x75.3 + 20x50 + 20x100 + 15x100 + 15x80) / 100 = 79.59
-  const result = scoreProduct({ aliexpress: aliexpressOk(), facebook: facebookOk, youtube: youtubeOk }, DEFAULT_WEIGHTS)
-  t.same(result.score, { total: 80, components: { demand: 75, trend: 50, competition: 100, margin: 100, quality: 80 } })
+  // demand 75.3, trend 50 (every part at its steady share), competition 100, margin 97.19, quality 80:
+  // (30x75.3 + 20x50 + 20x100 + 15x97.19 + 15x80) / 100 = 79.17
+  const result = scoreProduct({ aliexpress: aliexpressOk(), facebook: facebookOk, youtube: youtubeOk, shipping: shippingOk, market: US }, DEFAULT_WEIGHTS)
+  t.ok(Math.abs(MARGIN - 97.192) < 1e-9)
+  t.same(result.score, { total: 79, components: { demand: 75, trend: 50, competition: 100, margin: 97, quality: 80 } })
   t.equal(result.verdict, 'strong')
   t.equal(result.confidence, 1)
   t.same(result.gates, [])
@@ -450,6 +482,7 @@ t.test('a fully known product, worked by hand', (t) => {
       ['STEADY_INTEREST', 'neutral'],
       ['HEALTHY_COMPETITION', 'positive'],
       ['GOOD_MARGIN', 'positive'],
+      ['DELIVERY_ESTIMATE', 'neutral'],
       ['HIGH_FEEDBACK', 'positive'],
     ],
   )
@@ -457,18 +490,32 @@ t.test('a fully known product, worked by hand', (t) => {
   t.equal(result.reasons[1]!.message, 'the longest-running ad has run 60 days, the median ad 12 days')
   t.equal(result.reasons[2]!.message, '10 of 60 YouTube videos and 10% of their views are from the last 30 days; 15 of 100 active ads started in the last 7 days')
   t.equal(result.reasons[3]!.message, '20 advertisers running 100 active ads')
-  t.equal(result.reasons[4]!.message, 'sale price $10.00: room for the usual 2.5-3x markup ($25.00-$30.00)')
-  t.equal(result.reasons[5]!.message, 'positive feedback 96.0%')
+  t.equal(
+    result.reasons[4]!.message,
+    'landed cost $12.00 ($10.00 item + $2.00 shipping to US); sold at $36.00, gross margin 63% and $22.66 per sale for ads (break-even cost per acquisition)',
+  )
+  t.equal(result.reasons[5]!.message, 'AliExpress Standard Shipping delivers to US in 8-15 days')
+  t.equal(result.reasons[6]!.message, 'positive feedback 96.0%')
+  t.same(result.economics, {
+    currency: 'USD',
+    itemCost: 10,
+    shipping: { status: 'ok', cost: 2, carrier: 'AliExpress Standard Shipping', minDays: 8, maxDays: 15, daysSource: 'freight' },
+    landedCost: 12,
+    suggestedPrice: { low: 30, high: 36 },
+    grossMargin: 0.629,
+    breakEvenCpa: 22.66,
+    assumptions: { markup: { low: 2.5, high: 3 }, priceCeiling: 4, paymentFeeRate: 0.029, paymentFeeFixed: 0.3 },
+  })
   t.end()
 })
 
 t.test('YouTube out of quota: trend keeps its Facebook part and the total drops by the missing weight', (t) => {
-  // The two YouTube parts hold 0.7 of trend's 20: (7959 - 14x50) / 100 = 72.59
+  // The two YouTube parts hold 0.7 of trend's 20: (7917 - 14x50) / 100 = 72.17
   const result = scoreProduct(
-    { aliexpress: aliexpressOk(), facebook: facebookOk, youtube: { status: 'quota_exhausted', reason: 'daily search quota used up' } },
+    { aliexpress: aliexpressOk(), facebook: facebookOk, youtube: { status: 'quota_exhausted', reason: 'daily search quota used up' }, shipping: shippingOk },
     DEFAULT_WEIGHTS,
   )
-  t.equal(result.score.total, 73)
+  t.equal(result.score.total, 72)
   t.equal(result.score.components.trend, 50)
   t.equal(result.confidence, 0.86)
   t.equal(result.verdict, 'promising')
@@ -481,18 +528,19 @@ t.test('YouTube out of quota: trend keeps its Facebook part and the total drops 
 })
 
 t.test('only AliExpress answered', (t) => {
-  // (21x75 + 15x100 + 15x80) / 100 = 42.75; confidence (21 + 15 + 15) / 100
+  // (21x75 + 15x97.19 + 15x80) / 100; confidence (21 + 15 + 15) / 100
   const result = scoreProduct(
     {
       aliexpress: aliexpressOk({ ordersLast30Days: 2431 }),
       facebook: { status: 'rate_limited', reason: 'application request limit reached', retryAfterMs: 60_000 },
       youtube: { status: 'unavailable', reason: 'timeout' },
+      shipping: shippingOk,
     },
     DEFAULT_WEIGHTS,
   )
   const ordersPart = 25 * Math.log10(2432)
-  t.equal(result.score.total, Math.round((21 * ordersPart + 1500 + 1200) / 100))
-  t.same(result.score.components, { demand: Math.round(ordersPart), trend: null, competition: null, margin: 100, quality: 80 })
+  t.equal(result.score.total, Math.round((21 * ordersPart + 15 * MARGIN + 1200) / 100))
+  t.same(result.score.components, { demand: Math.round(ordersPart), trend: null, competition: null, margin: 97, quality: 80 })
   t.equal(result.confidence, 0.51)
   t.equal(result.verdict, 'risky')
   t.same(result.reasons[0], { code: 'HIGH_SALES_VELOCITY', effect: 'positive', message: '2,431 orders in the last 30 days' })
@@ -507,8 +555,8 @@ t.test('only AliExpress answered', (t) => {
 })
 
 t.test('gates cap a good score at risky and say why', (t) => {
-  const result = scoreProduct({ aliexpress: aliexpressOk({ positiveFeedbackRate: 88 }), facebook: facebookOk, youtube: youtubeOk }, DEFAULT_WEIGHTS)
-  // quality falls to 24: (7959 - 1200 + 15x24) / 100 = 71.19
+  const result = scoreProduct({ aliexpress: aliexpressOk({ positiveFeedbackRate: 88 }), facebook: facebookOk, youtube: youtubeOk, shipping: shippingOk }, DEFAULT_WEIGHTS)
+  // quality falls to 24: (7917 - 1200 + 15x24) / 100 = 70.77
   t.equal(result.score.total, 71)
   t.equal(result.verdict, 'risky')
   t.same(result.gates, [{ code: 'LOW_FEEDBACK', message: 'positive feedback 88.0% is under 90%' }])
@@ -557,14 +605,101 @@ t.test('no ads at all and prices in other currencies', (t) => {
   t.same(result.reasons.find((r) => r.code === 'FAIR_MARGIN'), {
     code: 'FAIR_MARGIN',
     effect: 'neutral',
-    message: 'sale price €1.50: shipping and fees take much of a 2.5-3x markup',
+    message: 'sale price €1.50: fees take much of a 2.5-3x markup; shipping unknown, so landed margin and ad room are not scored',
+  })
+  t.same(result.reasons.find((r) => r.code === 'SHIPPING_UNKNOWN'), {
+    code: 'SHIPPING_UNKNOWN',
+    effect: 'negative',
+    message: 'shipping cost unknown (the freight API was not asked): landed margin and break-even ad cost count as 0 in the total, so the score cannot gain from the gap',
   })
   t.equal(result.score.components.demand, Math.round(0.7 * 75), 'ad longevity counts as zero days')
 
-  const yen = scoreProduct({ aliexpress: aliexpressOk({ price: { sale: 1500, currency: 'JPY' } }), facebook: facebookOk, youtube: youtubeOk }, DEFAULT_WEIGHTS)
+  const yen = scoreProduct(
+    { aliexpress: aliexpressOk({ price: { sale: 1500, currency: 'JPY' } }), facebook: facebookOk, youtube: youtubeOk, shipping: shippingOk },
+    DEFAULT_WEIGHTS,
+  )
   t.equal(yen.score.components.margin, null)
   t.equal(yen.confidence, 0.85)
   t.ok(yen.reasons.some((r) => r.code === 'MARGIN_CURRENCY_UNSUPPORTED'))
+  t.end()
+})
+
+// ---------------------------------------------------------------------------------------------------
+// Landed cost: shipping to the market is part of the margin.
+
+const priced = fc.record({
+  sale: fc.double({ min: 0.05, max: 500, noNaN: true }).map((n) => Math.round(n * 100) / 100),
+  currency: fc.constantFrom('USD', 'EUR', 'GBP', 'CAD'),
+})
+const withShipping = (input: ScoreInput, sale: number, currency: string, cost: number | undefined): ScoreInput => {
+  const data = input.aliexpress.status === 'ok' ? input.aliexpress.data : (aliexpressOk() as { data: AliexpressProduct }).data
+  return {
+    ...input,
+    aliexpress: { status: 'ok', data: { ...data, price: { sale, currency } } },
+    shipping: cost === undefined ? undefined : { status: 'ok', data: { cost, currency, free: cost === 0, options: 1 } },
+  }
+}
+
+t.test('shipping three times the price scores lower on margin than free shipping', (t) => {
+  holds(
+    t,
+    fc.property(scoreInput, priced, weights, (input, { sale, currency }, w) => {
+      const free = scoreProduct(withShipping(input, sale, currency, 0), w)
+      const heavy = scoreProduct(withShipping(input, sale, currency, Math.round(3 * sale * 100) / 100), w)
+      const margin = (r: ScoreResult) => marginScore({ salePrice: sale, currency, grossMargin: r.economics.grossMargin, breakEvenCpa: r.economics.breakEvenCpa })!
+      // Items so cheap that even free shipping leaves nothing after the fixed fee score 0 on both.
+      const strictly = free.economics.grossMargin! > 0 ? margin(heavy) < margin(free) : margin(heavy) <= margin(free)
+      return strictly && totalOf(heavy) <= totalOf(free) && heavy.economics.landedCost! > free.economics.landedCost!
+    }),
+    'a heavy shipping cost lowers the margin, and never raises the total',
+  )
+  t.end()
+})
+
+t.test('missing shipping data never raises the score', (t) => {
+  holds(
+    t,
+    fc.property(scoreInput, priced, fc.double({ min: 0, max: 2_000, noNaN: true }), failure, weights, (input, { sale, currency }, cost, status, w) => {
+      const known = scoreProduct(withShipping(input, sale, currency, Math.round(cost * 100) / 100), w)
+      const unknowns = [withShipping(input, sale, currency, undefined), { ...withShipping(input, sale, currency, 0), shipping: status }]
+      return unknowns.every((u) => {
+        const r = scoreProduct(u, w)
+        return (
+          totalOf(r) <= totalOf(known) &&
+          r.confidence <= known.confidence &&
+          VERDICT_RANK[r.verdict] <= VERDICT_RANK[known.verdict] &&
+          r.economics.landedCost === null &&
+          (w.margin === 0 || r.reasons.some((reason) => reason.code === 'SHIPPING_UNKNOWN'))
+        )
+      })
+    }),
+    'whatever the shipping cost would have been, not knowing it scores no higher, and a reason says so',
+  )
+  t.end()
+})
+
+t.test('a $3 item that costs $9 to ship, by hand', (t) => {
+  const input = (cost: number): ScoreInput => ({
+    aliexpress: aliexpressOk({ price: { sale: 3, currency: 'USD' } }),
+    facebook: facebookOk,
+    youtube: youtubeOk,
+    shipping: { status: 'ok', data: { cost, currency: 'USD', free: cost === 0, options: 1 } },
+    market: US,
+  })
+  const free = scoreProduct(input(0), DEFAULT_WEIGHTS)
+  const heavy = scoreProduct(input(9), DEFAULT_WEIGHTS)
+  // Free: $3 landed, sold at $9; fees $0.561; $5.44 left: margin 0.604 -> 100, ad room 21.76; price point 100.
+  t.match(free.economics, { landedCost: 3, suggestedPrice: { low: 7.5, high: 9 }, grossMargin: 0.604, breakEvenCpa: 5.44 })
+  t.equal(free.score.components.margin, Math.round(0.3 * 100 + 0.4 * 100 + 0.3 * 21.76), '77')
+  // $9 shipping: $12 landed; 3x would be $36 for a $3 item, so the 4x ceiling holds it at $12: nothing left.
+  t.match(heavy.economics, { landedCost: 12, suggestedPrice: { low: 12, high: 12 }, grossMargin: -0.054, breakEvenCpa: -0.65 })
+  t.equal(heavy.score.components.margin, 30, 'only the price point is left: 0.3 x 100')
+  t.ok(heavy.score.total! < free.score.total!)
+  t.match(heavy.reasons.find((r) => r.code === 'THIN_MARGIN'), {
+    effect: 'negative',
+    message:
+      'landed cost $12.00 ($3.00 item + $9.00 shipping to US); sold at $12.00 (capped at 4x the item cost), gross margin -5% and -$0.65 per sale for ads (break-even cost per acquisition)',
+  })
   t.end()
 })
 

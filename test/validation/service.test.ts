@@ -55,7 +55,7 @@ t.test('validate: a miss times each upstream and persists once; the same request
   t.equal(miss.status, 'MISS')
   t.same(
     miss.timings.map((x) => x.name).sort(),
-    ['aliexpress', 'facebook', 'youtube'],
+    ['aliexpress', 'aliexpress-freight', 'facebook', 'youtube'],
   )
   t.ok(miss.timings.every((x) => typeof x.durMs === 'number'), 'each upstream with its duration')
   t.equal(miss.value.sandbox, true)
@@ -70,7 +70,7 @@ t.test('validate: a miss times each upstream and persists once; the same request
   t.equal(miss.entry.freshUntil - miss.entry.storedAt, 24 * 3_600_000, 'a complete validation lives for CACHE_TTL_VALIDATION')
 })
 
-t.test('validate: caller keywords start Meta and YouTube alongside AliExpress', async (t) => {
+t.test('validate: caller keywords start Meta and YouTube alongside AliExpress (and shipping, which needs no title)', async (t) => {
   const latency = { latencyMs: 150, jitterMs: 0 }
   const { service } = await setup(t, { sandbox: { aliexpress: latency, facebook: latency, youtube: latency } })
   const req = service.validationRequest({ productId: id(), market: US, keywords: '  LED  Strip ' })
@@ -82,7 +82,7 @@ t.test('validate: caller keywords start Meta and YouTube alongside AliExpress', 
   t.equal(outcome.value.keywords, 'led strip')
   const took = Object.fromEntries(outcome.timings.map((x) => [x.name, x.durMs!]))
   // In parallel the answer takes the slowest source, not AliExpress plus the slower of the other two.
-  const slowest = Math.max(took.aliexpress!, took.facebook!, took.youtube!)
+  const slowest = Math.max(took.aliexpress!, took.facebook!, took.youtube!, took['aliexpress-freight']!)
   t.ok(elapsed < slowest + 100, `answered in ${Math.round(elapsed)} ms, the slowest source took ${Math.round(slowest)} ms`)
   t.ok(elapsed < took.aliexpress! + Math.max(took.facebook!, took.youtube!) - 100, 'less than one after the other')
 })
@@ -168,7 +168,7 @@ t.test('batch: duplicates validated once, one multi-id AliExpress call, results 
   )
   t.equal(answer.results[3]!.status === 'ok' && answer.results[3]!.validation.productId, ids[0])
   t.match(answer.summary, { requested: 5, unique: 3, fetched: 3, fromCache: 0, failed: 1 })
-  t.equal(sandbox.aliexpress.totalCalls(), 1, 'the three products in one call')
+  t.equal(sandbox.aliexpress.calls.get('productdetail.get'), 1, 'the three products in one call')
   const repeat = await service.validateBatch(items.slice(0, 1), US)
   t.match(repeat.summary, { fromCache: 1, fetched: 0 })
 })
@@ -187,19 +187,21 @@ t.test('search: normalized terms, listings in the public shape, cached', async (
   t.equal(sandbox.aliexpress.totalCalls(), 1)
 })
 
-t.test('suppliers: other listings only, the product itself and its own shop left out', async (t) => {
+t.test('suppliers: other listings only, the product itself and its own shop left out, picks among trusted suppliers', async (t) => {
   const { service } = await setup(t)
   const productId = id()
   const outcome = await service.suppliers(service.suppliersRequest({ productId, market: US }))
   const answer = outcome.value
   t.equal(answer.productId, productId)
   t.ok(answer.suppliers.length > 0)
+  const listed = [...answer.suppliers, ...answer.alternatives]
   t.notOk(
-    answer.suppliers.some((s) => s.productId === productId || (answer.product.shop.id && s.shop.id === answer.product.shop.id)),
+    listed.some((s) => s.productId === productId || (answer.product.shop.id && s.shop.id === answer.product.shop.id)),
     'neither the product nor its shop',
   )
-  const cheapest = answer.suppliers.find((s) => s.productId === answer.cheapest)
-  t.ok(cheapest)
-  t.ok(answer.suppliers.every((s) => s.price.sale === undefined || s.price.sale >= cheapest!.price.sale!))
+  const trusted = answer.suppliers.filter((s) => s.positiveFeedbackRate! >= 90 && s.ordersLast30Days! >= 10)
+  const cheapest = trusted.find((s) => s.productId === answer.cheapest)
+  t.ok(cheapest, 'the cheapest is a trusted supplier of the same product')
+  t.ok(trusted.every((s) => s.price.sale! >= cheapest!.price.sale!))
   t.equal((await service.suppliers(service.suppliersRequest({ productId, market: US }))).status, 'HIT')
 })

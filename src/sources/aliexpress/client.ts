@@ -4,23 +4,28 @@ import type {
   Market,
   ProductSearch,
   ProductSearchPage,
+  ShippingQuote,
   SourceFailure,
   SourceResult,
 } from '../../validation/sources.ts'
 import type { QuotaCounter } from '../../quota/counter.ts'
 import { CIRCUIT_DEFAULTS, createCircuit } from '../circuit.ts'
 import { type CallEvent, createUpstream, redact, retryAfterMs, type Upstream, UpstreamError, type UpstreamResponse } from '../http.ts'
+import { type DsCall, queryFreight } from './freight.ts'
 import { parseProductDetailBody, parseProductQueryBody, throttleRetryDelay } from './parse.ts'
 import { buildSignedParams, type ParamValue } from './sign.ts'
 
-// The AliExpress affiliate API as an AliexpressSource. Both calls are reads, so createUpstream may
-// retry them; every outcome, transport failures included, comes back as a SourceResult.
+// The AliExpress affiliate API (and the dropshipping freight API, freight.ts) as an AliexpressSource.
+// Every call is a read, so createUpstream may retry them; every outcome, transport failures included,
+// comes back as a SourceResult.
 
 export interface AliexpressClientOptions {
   apiUrl: string
   appKey?: string
   appSecret?: string
   trackingId?: string
+  /** a dropshipper's session token: the freight API (dropshipping programme) refuses calls without one */
+  accessToken?: string
   /** per call, retries included */
   timeoutMs: number
   /** ids per productdetail.get call; the documented limit is unknown, community clients use 20-50 */
@@ -63,6 +68,7 @@ const FIELDS = [
   'second_level_category_id',
   'second_level_category_name',
   'promotion_link',
+  'ship_to_days',
 ].join(',')
 
 const MINUTE_MS = 60_000
@@ -75,7 +81,7 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
   const maxIdsPerCall = Math.max(1, options.maxIdsPerCall ?? 20)
   const language = options.language ?? 'EN'
   const now = options.now ?? Date.now
-  const secrets = appSecret ? [appSecret] : []
+  const secrets = [appSecret, options.accessToken].filter((s): s is string => !!s)
 
   // No credentials, no pool: every call answers not_configured without touching the network.
   const upstream: Upstream | undefined =
@@ -91,6 +97,10 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
 
   const circuit = createCircuit({ label: 'AliExpress', ...CIRCUIT_DEFAULTS, ...options.circuit })
   const notConfigured: SourceFailure = { status: 'not_configured', reason: 'AliExpress app key and app secret are not configured' }
+  const noSession: SourceFailure = {
+    status: 'not_configured',
+    reason: 'the AliExpress freight API needs a dropshipping session token (ALIEXPRESS_ACCESS_TOKEN), and none is configured',
+  }
 
   const perMinute = options.budget?.callsPerMinute ?? 0
   const minuteOf = (at: number) => {
@@ -148,6 +158,12 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
     return httpFailure(res) ?? parseProductDetailBody(res.body)
   }
 
+  const dsCall: DsCall = async (method, params, signal) => {
+    const res = await call(method, params, signal)
+    if (isFailure(res)) return res
+    return httpFailure(res) ?? { body: res.body }
+  }
+
   return {
     // AliExpress publishes no call budget for the affiliate API; we count none yet.
     async state(at) {
@@ -158,6 +174,7 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
     },
     getProducts: (ids, market, signal) => circuit.run(() => getProducts(ids, market, signal)),
     searchProducts: (search, market, signal) => circuit.run(() => searchProducts(search, market, signal)),
+    freight: (productId, market, signal) => circuit.run(() => freight(productId, market, signal)),
     async close() {
       await upstream?.close()
     },
@@ -177,6 +194,13 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
       for (const [id, product] of result.data) merged.set(id, product)
     }
     return { status: 'ok', data: merged }
+  }
+
+  async function freight(productId: string, market: Market, signal?: AbortSignal): Promise<SourceResult<ShippingQuote>> {
+    if (!upstream) return notConfigured
+    if (!options.accessToken) return noSession
+    if (!/^\d{1,20}$/.test(productId)) return { status: 'not_found', reason: `no AliExpress product ${productId}` }
+    return queryFreight(dsCall, options.accessToken, productId, market, signal)
   }
 
   async function searchProducts(search: ProductSearch, market: Market, signal?: AbortSignal): Promise<SourceResult<ProductSearchPage>> {

@@ -1,6 +1,7 @@
 import type { AliexpressProduct, ProductSearchPage, SourceFailure, SourceResult } from '../../validation/sources.ts'
+import { absoluteUrl, asArray, isObject, type Json, parseCount, parseDays, parseDecimal, parseJsonKeepingIds, parsePercent, text } from './values.ts'
 
-// Turns AliExpress affiliate answers into our types. Everything is coerced at this boundary:
+// Turns AliExpress affiliate answers into our types, every value coerced at this boundary (values.ts):
 // numbers arrive as strings and strings as numbers, percentages carry '%', ids may exceed 2^53,
 // wrapper arrays may be single objects and `resp_result` may itself be a JSON string (one public
 // client parses it defensively). Method reference: https://openservice.aliexpress.com (affiliate API).
@@ -8,7 +9,7 @@ import type { AliexpressProduct, ProductSearchPage, SourceFailure, SourceResult 
 export const PRODUCT_DETAIL_KEY = 'aliexpress_affiliate_productdetail_get_response'
 export const PRODUCT_QUERY_KEY = 'aliexpress_affiliate_product_query_response'
 
-type Json = Record<string, unknown>
+export { parseDays, parseDecimal, parseJsonKeepingIds } from './values.ts'
 
 /** One AliExpress answer after the envelope and error checks. */
 export type EnvelopeOutcome = { kind: 'result'; result: Json } | { kind: 'empty' } | { kind: 'failure'; failure: SourceFailure }
@@ -19,64 +20,6 @@ export interface AliexpressErrorBody {
   sub_code?: string
   sub_msg?: string
   type?: string
-}
-
-// Keys ending in `_id` hold product, shop, sku and category ids; a 17-digit sku id silently loses
-// digits in a double, so every numeric id and any other integer too long for a double is quoted
-// before JSON.parse. The `(?<!\\)"` anchor keeps the match out of escaped quotes inside strings.
-const NUMERIC_ID_FIELD = /((?<!\\)"[A-Za-z0-9_]*_id"\s*:\s*)(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)(?=\s*[,}\]])/g
-const LONG_INTEGER_VALUE = /((?<!\\)"\s*:\s*|[[,]\s*)(-?\d{16,})(?=\s*[,}\]])/g
-
-/** JSON.parse that keeps numeric ids and over-long integers exact by turning them into strings. */
-export function parseJsonKeepingIds(text: string): unknown {
-  const guarded = text.replace(NUMERIC_ID_FIELD, '$1"$2"').replace(LONG_INTEGER_VALUE, '$1"$2"')
-  return JSON.parse(guarded)
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim()
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value)
-  return undefined
-}
-
-/** "17.12", 17.12, "1,234.50" -> number; anything else -> undefined */
-export function parseDecimal(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined
-  if (typeof value !== 'string') return undefined
-  const cleaned = value.trim().replace(/,(?=\d{3}(\D|$))/g, '')
-  if (!/^-?\d+(\.\d+)?$/.test(cleaned)) return undefined
-  return Number(cleaned)
-}
-
-/** "97.8%", "97.8", 97.8 -> 97.8; values outside 0-100 are not percentages and are dropped */
-export function parsePercent(value: unknown): number | undefined {
-  const n = parseDecimal(typeof value === 'string' ? value.trim().replace(/\s*%$/, '') : value)
-  return n !== undefined && n >= 0 && n <= 100 ? n : undefined
-}
-
-/** 300, "300", "1000+" -> count */
-export function parseCount(value: unknown): number | undefined {
-  if (typeof value === 'number') return Number.isInteger(value) && value >= 0 ? value : undefined
-  const match = typeof value === 'string' ? /^\s*(\d+)\+?\s*$/.exec(value.replace(/,/g, '')) : null
-  return match ? Number(match[1]) : undefined
-}
-
-/** protocol-relative and plain-http AliExpress links become https */
-export function absoluteUrl(value: unknown): string | undefined {
-  const url = text(value)
-  if (!url) return undefined
-  if (url.startsWith('//')) return `https:${url}`
-  if (url.startsWith('http://')) return `https://${url.slice(7)}`
-  return url
-}
-
-function asArray(value: unknown): unknown[] {
-  if (Array.isArray(value)) return value
-  return value === undefined || value === null ? [] : [value]
 }
 
 function choosePrice(raw: Json): AliexpressProduct['price'] {
@@ -118,6 +61,8 @@ export function parseProduct(raw: unknown): AliexpressProduct | undefined {
   const categoryId = second ? text(raw['second_level_category_id']) : text(raw['first_level_category_id'])
   if (category) product.category = category
   if (categoryId) product.categoryId = categoryId
+  const firstLevel = text(raw['first_level_category_id'])
+  if (firstLevel) product.firstLevelCategoryId = firstLevel
   const orders = parseCount(raw['lastest_volume'])
   if (orders !== undefined) product.ordersLast30Days = orders
   const feedback = parsePercent(raw['evaluate_rate'])
@@ -132,8 +77,11 @@ export function parseProduct(raw: unknown): AliexpressProduct | undefined {
   if (shopName) product.shop.name = shopName
   const promotionUrl = absoluteUrl(raw['promotion_link'])
   if (promotionUrl) product.promotionUrl = promotionUrl
+  const days = parseDays(raw['ship_to_days'])
+  if (days !== undefined) product.shipToDays = days
   return product
 }
+
 
 function clip(value: string, max = 160): string {
   return value.length > max ? `${value.slice(0, max - 1)}…` : value
@@ -150,6 +98,10 @@ const AUTH_CODES = new Set([
   'InsufficientISVPermissions',
   'InvalidSession',
   'SessionExpired',
+  // the dropshipping methods' session token
+  'IllegalAccessToken',
+  'InvalidAccessToken',
+  'AccessTokenExpired',
   // legacy TOP numeric codes: 11 insufficient isv permissions, 25 invalid signature, 29 invalid app key
   '11',
   '25',
