@@ -1,13 +1,15 @@
-import { type FastifyRateLimitStore, normalizeIP } from '@fastify/rate-limit'
+import type { FastifyRateLimitStore } from '@fastify/rate-limit'
 import LocalStore from '@fastify/rate-limit/store/LocalStore.js'
 import RedisStore from '@fastify/rate-limit/store/RedisStore.js'
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { AppError } from '../errors.ts'
+import { clientKey } from '../http/client-key.ts'
 
-// A fixed window per client address, counted by @fastify/rate-limit's own stores (an LRU of windows
-// in memory, or its Lua script in Redis so that every instance shares the count). Its request hook is
+// A fixed window per client (src/http/client-key.ts: the authenticated client, else its address),
+// counted by @fastify/rate-limit's own stores (an LRU of windows in memory, or its Lua script in Redis
+// so that every instance shares the count). Its request hook is
 // not used: that one awaits three promises and builds request.routeOptions on every request, 3.7k
 // instructions per cached GET (PERFORMANCE.md); this one is a callback, and with the memory store it
 // completes synchronously, so a cached answer goes out without a promise.
@@ -27,12 +29,8 @@ async function rateLimitPlugin(app: FastifyInstance, options: RateLimitOptions) 
   const store: FastifyRateLimitStore = options.redis ? new RedisStore(false, false, options.redis, options.keyPrefix ?? 'dropforge:rl:') : new LocalStore(false, false, 5000)
 
   const limit: RateLimitHook = (request, _reply, done) => {
-    // request.ip honours TRUST_PROXY, so with no trusted proxy a forged X-Forwarded-For changes
-    // nothing; IPv6 clients are grouped by /64. An IPv4 address has no colon and nothing to
-    // normalize, and it skips the long regular expression of node:net's isIPv6 (0.8k instructions).
-    const ip = request.ip
     store.incr(
-      ip.includes(':') ? normalizeIP(ip) : ip,
+      clientKey(request),
       (error, window) => {
         // Fail open: if Redis is down we keep answering (the upstream caches and quotas still protect
         // us) rather than turn a cache outage into a full outage.
