@@ -56,7 +56,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
           },
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: trustProxyOption(config.trustProxy),
+    trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
     requestIdHeader: 'x-request-id',
     // Browsers and CDNs keep connections open; a CDN's idle timeout is typically 60-90 s.
@@ -67,12 +67,6 @@ export function serverOptions(config: Config): FastifyServerOptions {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }
-}
-
-// Fastify >= 5.12.1 no longer trusts a numeric hop count, so a count becomes the equivalent function.
-function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
-  if (typeof value === 'number') return (_address: string, hop: number) => hop < value
-  return value
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {

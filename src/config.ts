@@ -12,6 +12,7 @@ const COMPONENT_CHOICE = COMPONENTS.join('|')
 const Url = (fallback?: string) =>
   Type.String({ pattern: '^(https?|rediss?|postgres(ql)?)://\\S+$', description: 'a URL', ...(fallback ? { default: fallback } : {}) })
 const Secret = () => Type.Optional(Type.String({ minLength: 1, description: 'a non-empty string' }))
+const TRUST_PROXY_EXPECTED = 'false or a comma-separated list of proxy addresses/CIDRs such as 10.0.0.0/8,127.0.0.1'
 const Int = (fallback: number, minimum: number, maximum: number) =>
   Type.Integer({ default: fallback, minimum, maximum, description: `an integer ${minimum}-${maximum}` })
 
@@ -37,11 +38,7 @@ export const EnvSchema = Type.Object({
   }),
   RATE_LIMIT_MAX: Int(100, 1, 1_000_000_000),
   RATE_LIMIT_WINDOW: Duration('15 minutes'),
-  TRUST_PROXY: Type.String({
-    default: 'false',
-    pattern: '^(false|\\d{1,2}|[0-9a-fA-F.:/]+(,\\s*[0-9a-fA-F.:/]+)*)$',
-    description: 'false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
-  }),
+  TRUST_PROXY: Type.String({ default: 'false', description: TRUST_PROXY_EXPECTED }),
   CACHE_TTL_VALIDATION: Duration('24h'),
   CACHE_TTL_SEARCH: Duration('1h'),
   CACHE_TTL_SUPPLIERS: Duration('24h'),
@@ -103,8 +100,8 @@ export interface Config {
   sandbox: boolean
   corsOrigins: string[]
   rateLimit: { max: number; windowMs: number }
-  /** false, a hop count, or the addresses of trusted proxies */
-  trustProxy: false | number | string[]
+  /** false, or the addresses/CIDRs of the proxies whose X-Forwarded-For is believed */
+  trustProxy: false | string[]
   cache: { validationTtlMs: number; searchTtlMs: number; suppliersTtlMs: number; staleGraceMs: number; memoryMaxBytes: number }
   redisUrl?: string
   /** every key this service writes to Redis starts with it, so environments can share one Redis */
@@ -162,9 +159,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     } else durations[name] = ms
   }
   const trustProxy = parseTrustProxy(String(env.TRUST_PROXY))
-  if (trustProxy === undefined && !problems.has('TRUST_PROXY')) {
-    problems.set('TRUST_PROXY', `TRUST_PROXY must be false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs (got ${JSON.stringify(raw.TRUST_PROXY)})`)
-  }
+  if (typeof trustProxy === 'string') problems.set('TRUST_PROXY', `TRUST_PROXY must be ${trustProxy} (got ${JSON.stringify(raw.TRUST_PROXY)})`)
   if (env.SUPABASE_URL && !env.SUPABASE_SERVICE_ROLE_KEY) {
     problems.set('SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_SERVICE_ROLE_KEY must be set when SUPABASE_URL is set')
   }
@@ -186,7 +181,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sandbox,
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')),
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: durations.RATE_LIMIT_WINDOW! },
-    trustProxy: trustProxy!,
+    trustProxy: trustProxy as Config['trustProxy'],
     cache: {
       validationTtlMs: durations.CACHE_TTL_VALIDATION!,
       searchTtlMs: durations.CACHE_TTL_SEARCH!,
@@ -226,11 +221,22 @@ function selectPersistence(env: Env): Config['persistence'] {
   return { kind: 'pglite', dir: env.PGLITE_DIR }
 }
 
-function parseTrustProxy(value: string): Config['trustProxy'] | undefined {
+/** The setting, or what it must be (a string) when the value is not one. */
+function parseTrustProxy(value: string): Config['trustProxy'] | string {
   if (value === 'false') return false
-  if (/^\d+$/.test(value)) return Number(value)
+  // A hop count would trust whatever the client put at the left of X-Forwarded-For once the chain is
+  // shorter than expected; Fastify >= 5.12.1 no longer honours one
+  // (https://github.com/fastify/fastify/security/advisories/GHSA-3m5p-2c4r-xxw2).
+  if (/^\d+$/.test(value)) return `${TRUST_PROXY_EXPECTED}; a number of proxy hops is no longer accepted: name the proxies`
   const list = value.split(',').map((s) => s.trim())
-  return list.every((entry) => isIP(entry.split('/')[0] ?? '') !== 0) ? list : undefined
+  return list.every(isAddressOrCidr) ? list : TRUST_PROXY_EXPECTED
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/')
+  const family = isIP(address)
+  if (family === 0 || rest.length > 0) return false
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
 }
 
 function parseWeights(value: string | undefined): ScoringWeights {
