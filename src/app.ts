@@ -9,6 +9,7 @@ import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './ca
 import { type Config, secretsOf } from './config.ts'
 import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
 import presetHeaders from './http/preset-headers.ts'
+import auth from './plugins/auth.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
@@ -49,7 +50,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
         ? false
         : {
             level: config.logLevel,
-            redact: { paths: ['req.headers.authorization', 'req.headers["x-admin-key"]', 'req.headers.cookie'], censor: '[REDACTED]' },
+            redact: { paths: ['req.headers.authorization', 'req.headers["x-admin-key"]', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[REDACTED]' },
             serializers: {
               req: (req: { method: string; url: string; ip?: string; id: string }) => ({ method: req.method, url: redact(req.url, secrets), ip: req.ip, id: req.id }),
             },
@@ -154,6 +155,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(metricsPlugin, { metrics })
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
+  // Off by default: no hook at all then. Before the routes, whose onRequest hooks it extends.
+  if (config.auth.required) await app.register(auth, { auth: config.auth, prefix: '/api/v1/' })
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
   await app.register(healthRoutes)

@@ -1,7 +1,8 @@
-import { isIP } from 'node:net'
 import { parse as parseDuration } from '@lukeed/ms'
 import Type, { type Static } from 'typebox'
 import Value from 'typebox/value'
+import { AUTH_ENV, type AuthConfig, authConfig } from './auth/config.ts'
+import { parseTrustProxy, TRUST_PROXY_EXPECTED } from './http/trust-proxy.ts'
 import { COMPONENTS, type ComponentName } from './schemas/validation.ts'
 
 // Every setting the process reads, in one schema: the type is derived from it and the environment is
@@ -12,7 +13,6 @@ const COMPONENT_CHOICE = COMPONENTS.join('|')
 const Url = (fallback?: string) =>
   Type.String({ pattern: '^(https?|rediss?|postgres(ql)?)://\\S+$', description: 'a URL', ...(fallback ? { default: fallback } : {}) })
 const Secret = () => Type.Optional(Type.String({ minLength: 1, description: 'a non-empty string' }))
-const TRUST_PROXY_EXPECTED = 'false or a comma-separated list of proxy addresses/CIDRs such as 10.0.0.0/8,127.0.0.1'
 const Int = (fallback: number, minimum: number, maximum: number) =>
   Type.Integer({ default: fallback, minimum, maximum, description: `an integer ${minimum}-${maximum}` })
 
@@ -74,6 +74,7 @@ export const EnvSchema = Type.Object({
   YOUTUBE_SEARCH_COST: Union2('bucket', 'units', 'bucket'),
   UPSTREAM_TIMEOUT_MS: Int(8000, 100, 120_000),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'a string of at least 16 characters' })),
+  ...AUTH_ENV,
   SCORING_WEIGHTS: Type.Optional(
     Type.String({
       pattern: `^(${COMPONENT_CHOICE})=\\d+(\\.\\d+)?(,(${COMPONENT_CHOICE})=\\d+(\\.\\d+)?)*$`,
@@ -116,6 +117,7 @@ export interface Config {
   youtube: { apiKey?: string; apiUrl: string; searchDailyLimit: number; dailyQuota: number; searchCost: 'bucket' | 'units' }
   upstreamTimeoutMs: number
   adminApiKey?: string
+  auth: AuthConfig
   scoringWeights: ScoringWeights
 }
 
@@ -128,12 +130,9 @@ export class ConfigError extends Error {
   }
 }
 
-const CREDENTIALS = [
-  'ALIEXPRESS_APP_KEY',
-  'ALIEXPRESS_APP_SECRET',
-  'FACEBOOK_ACCESS_TOKEN',
-  'YOUTUBE_API_KEY',
-] as const
+const CREDENTIALS = ['ALIEXPRESS_APP_KEY', 'ALIEXPRESS_APP_SECRET', 'FACEBOOK_ACCESS_TOKEN', 'YOUTUBE_API_KEY'] as const
+
+const SECRETS = new Set([...CREDENTIALS, 'SUPABASE_SERVICE_ROLE_KEY', 'ADMIN_API_KEY', 'SUPABASE_JWT_SECRET'])
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -149,7 +148,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const name = error.instancePath.split('/')[1]
     if (!name || problems.has(name)) continue
     const schema = (EnvSchema.properties as Record<string, { description?: string }>)[name]
-    problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${JSON.stringify(raw[name])})`)
+    // A secret is never printed, not even a wrong one: it may be the right one in the wrong place.
+    const got = SECRETS.has(name) ? `${String(raw[name]).length} characters` : JSON.stringify(raw[name])
+    problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${got})`)
   }
   const durations = {} as Record<string, number>
   for (const name of ['RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE'] as const) {
@@ -159,7 +160,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     } else durations[name] = ms
   }
   const trustProxy = parseTrustProxy(String(env.TRUST_PROXY))
-  if (typeof trustProxy === 'string') problems.set('TRUST_PROXY', `TRUST_PROXY must be ${trustProxy} (got ${JSON.stringify(raw.TRUST_PROXY)})`)
+  if (trustProxy && 'problem' in trustProxy) problems.set('TRUST_PROXY', `TRUST_PROXY must be ${trustProxy.problem} (got ${JSON.stringify(raw.TRUST_PROXY)})`)
+  const auth = authConfig(env, problems)
   if (env.SUPABASE_URL && !env.SUPABASE_SERVICE_ROLE_KEY) {
     problems.set('SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_SERVICE_ROLE_KEY must be set when SUPABASE_URL is set')
   }
@@ -182,6 +184,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')),
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: durations.RATE_LIMIT_WINDOW! },
     trustProxy: trustProxy as Config['trustProxy'],
+    auth,
     cache: {
       validationTtlMs: durations.CACHE_TTL_VALIDATION!,
       searchTtlMs: durations.CACHE_TTL_SEARCH!,
@@ -221,24 +224,6 @@ function selectPersistence(env: Env): Config['persistence'] {
   return { kind: 'pglite', dir: env.PGLITE_DIR }
 }
 
-/** The setting, or what it must be (a string) when the value is not one. */
-function parseTrustProxy(value: string): Config['trustProxy'] | string {
-  if (value === 'false') return false
-  // A hop count would trust whatever the client put at the left of X-Forwarded-For once the chain is
-  // shorter than expected; Fastify >= 5.12.1 no longer honours one
-  // (https://github.com/fastify/fastify/security/advisories/GHSA-3m5p-2c4r-xxw2).
-  if (/^\d+$/.test(value)) return `${TRUST_PROXY_EXPECTED}; a number of proxy hops is no longer accepted: name the proxies`
-  const list = value.split(',').map((s) => s.trim())
-  return list.every(isAddressOrCidr) ? list : TRUST_PROXY_EXPECTED
-}
-
-function isAddressOrCidr(entry: string): boolean {
-  const [address = '', bits, ...rest] = entry.split('/')
-  const family = isIP(address)
-  if (family === 0 || rest.length > 0) return false
-  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
-}
-
 function parseWeights(value: string | undefined): ScoringWeights {
   const weights = { ...DEFAULT_WEIGHTS }
   for (const pair of value?.split(',') ?? []) {
@@ -255,6 +240,7 @@ export function secretsOf(config: Config): string[] {
     config.facebook.accessToken,
     config.youtube.apiKey,
     config.adminApiKey,
+    config.auth.tokens?.secret,
     config.persistence.kind === 'supabase' ? config.persistence.serviceRoleKey : undefined,
   ].filter((s): s is string => typeof s === 'string' && s.length > 0)
 }
