@@ -7,12 +7,14 @@ import { Redis } from 'ioredis'
 import { createCache } from './cache/cache.ts'
 import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './cache/stores.ts'
 import { type Config, secretsOf } from './config.ts'
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.ts'
 import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
 import presetHeaders from './http/preset-headers.ts'
 import auth from './plugins/auth.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { createMetrics, metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
+import requestBody from './plugins/request-body.ts'
 import { setValidators } from './plugins/validators.ts'
 import { createMemoryQuotaCounter, createRedisQuotaCounter } from './quota/counter.ts'
 import healthRoutes from './routes/health.ts'
@@ -65,6 +67,8 @@ export function serverOptions(config: Config): FastifyServerOptions {
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    clientErrorHandler,
+    frameworkErrors,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }
@@ -153,10 +157,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addSchema(ValidationSchema)
   // First, so that every route after it (the CORS preflight route too) gets its metrics hook.
   await app.register(metricsPlugin, { metrics })
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
+  // Answers are compressed; request bodies never decoded (src/plugins/request-body.ts says why).
+  await app.register(compress, { global: true, globalDecompression: false, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { max: config.rateLimit.max, windowMs: config.rateLimit.windowMs, redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
   // Off by default: no hook at all then. Before the routes, whose onRequest hooks it extends.
   if (config.auth.required) await app.register(auth, { auth: config.auth, prefix: '/api/v1/' })
+  await app.register(requestBody)
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
   await app.register(healthRoutes)

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox'
 import { MarketFields, MarketSchema } from './market.ts'
-import { ScoreSchema, VERDICTS } from './validation.ts'
+import { PRINTABLE, ScoreSchema, VERDICTS } from './validation.ts'
 
 // Search, suppliers and history: the other product routes' shapes, types derived from them.
 
@@ -29,7 +29,7 @@ export type Listing = Static<typeof ListingSchema>
 
 export const SearchQuerySchema = Type.Object(
   {
-    q: Type.String({ minLength: 2, maxLength: 100 }),
+    q: Type.String({ minLength: 2, maxLength: 100, pattern: PRINTABLE }),
     page: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
     pageSize: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
     sort: Type.Optional(Type.Enum(SEARCH_SORTS)),
@@ -65,7 +65,7 @@ export const HistoryQuerySchema = Type.Object(
   {
     ...MarketFields,
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    before: Type.Optional(Type.String({ format: 'date-time', description: '`nextBefore` of the previous page' })),
+    before: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: '`nextBefore` of the previous page' })),
   },
   { additionalProperties: false },
 )
