@@ -19,12 +19,16 @@ export interface Client {
 }
 
 export async function serve(t: Teardown, app: FastifyInstance): Promise<Client> {
-  const base = await app.listen({ port: 0, host: '127.0.0.1' })
+  return clientOf(t, await app.listen({ port: 0, host: '127.0.0.1' }))
+}
+
+/** A client of `base`, with one connection pool per local address it sends from (127.0.0.0/8). */
+export function clientOf(t: Teardown, base: string): Client {
   const agents = new Map<string, Agent>()
   const agentFor = (localAddress = '127.0.0.1') => {
     let agent = agents.get(localAddress)
     if (!agent) {
-      agent = new Agent({ connect: { localAddress }, keepAliveTimeout: 1_000 })
+      agent = new Agent({ localAddress, keepAliveTimeout: 1_000 })
       agents.set(localAddress, agent)
     }
     return agent
