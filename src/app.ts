@@ -9,6 +9,7 @@ import { type CacheStoreHandle, createMemoryStore, createRedisStore } from './ca
 import { type Config, secretsOf } from './config.ts'
 import { clientErrorHandler, frameworkErrors } from './http/framework-errors.ts'
 import { createPreparedCache, type PreparedCache } from './http/prepared.ts'
+import { genReqId } from './http/request-id.ts'
 import presetHeaders from './http/preset-headers.ts'
 import auth from './plugins/auth.ts'
 import errors from './plugins/errors.ts'
@@ -61,7 +62,8 @@ export function serverOptions(config: Config): FastifyServerOptions {
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId,
     // Browsers and CDNs keep connections open; a CDN's idle timeout is typically 60-90 s.
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
