@@ -3,11 +3,15 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify'
 import { type Config, secretsOf } from './config.ts'
 import { type AppDeps, createDependencies, type Dependencies, type Sources } from './dependencies.ts'
+import { clientErrorHandler, frameworkErrors } from './http/framework-errors.ts'
+import { genReqId } from './http/request-id.ts'
 import presetHeaders from './http/preset-headers.ts'
+import auth from './plugins/auth.ts'
 import docs from './plugins/docs.ts'
 import errors from './plugins/errors.ts'
 import metricsPlugin, { metricsRoute } from './plugins/metrics.ts'
 import rateLimit from './plugins/rate-limit.ts'
+import requestBody from './plugins/request-body.ts'
 import { setValidators } from './plugins/validators.ts'
 import adminRoutes from './routes/admin.ts'
 import healthRoutes from './routes/health.ts'
@@ -28,21 +32,24 @@ export function serverOptions(config: Config): FastifyServerOptions {
         ? false
         : {
             level: config.logLevel,
-            redact: { paths: ['req.headers.authorization', 'req.headers["x-admin-key"]', 'req.headers.cookie'], censor: '[REDACTED]' },
+            redact: { paths: ['req.headers.authorization', 'req.headers["x-admin-key"]', 'req.headers["x-api-key"]', 'req.headers.cookie'], censor: '[REDACTED]' },
             serializers: {
               req: (req: { method: string; url: string; ip?: string; id: string }) => ({ method: req.method, url: redact(req.url, secrets), ip: req.ip, id: req.id }),
             },
           },
     // One log line per request (onResponse below) instead of Fastify's two.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: trustProxyOption(config.trustProxy),
+    trustProxy: config.trustProxy,
     bodyLimit: 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    requestIdHeader: false,
+    genReqId,
     // Browsers and CDNs keep connections open; a CDN's idle timeout is typically 60-90 s.
     keepAliveTimeout: 72_000,
     requestTimeout: 30_000,
     connectionTimeout: 30_000,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    clientErrorHandler,
+    frameworkErrors,
     // While draining, requests still arriving on open keep-alive connections are answered as usual
     // (Fastify's own 503 would not be in the API's error shape); /health/ready says "draining" so the
     // load balancer moves traffic away, and server.ts closes connections as they go idle.
@@ -50,12 +57,6 @@ export function serverOptions(config: Config): FastifyServerOptions {
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }
-}
-
-// Fastify >= 5.12.1 no longer trusts a numeric hop count, so a count becomes the equivalent function.
-function trustProxyOption(value: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
-  if (typeof value === 'number') return (_address: string, hop: number) => hop < value
-  return value
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<FastifyInstance> {
@@ -86,8 +87,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.addSchema(ValidationSchema)
   // First, so that every route after it (the CORS preflight route too) gets its metrics hook.
   await app.register(metricsPlugin, { metrics: d.metrics })
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip'] })
+  // Answers are compressed; request bodies never decoded (src/plugins/request-body.ts says why).
+  await app.register(compress, { global: true, globalDecompression: false, threshold: 1024, encodings: ['br', 'gzip'] })
   await app.register(rateLimit, { ...config.rateLimit, redis: d.redis, keyPrefix: `${config.redisKeyPrefix}:rl:` })
+  // Off by default: no hook at all then. Before the routes, whose onRequest hooks it extends.
+  if (config.auth.required) await app.register(auth, { auth: config.auth, prefix: '/api/v1/', except: '/api/v1/admin/' })
+  await app.register(requestBody)
   await app.register(presetHeaders, { origins: config.corsOrigins })
   await app.register(errors)
   // Before the routes: it documents every route registered after it.

@@ -1,7 +1,8 @@
-import { isIP } from 'node:net'
 import { parse as parseDuration } from '@lukeed/ms'
 import Type, { type Static } from 'typebox'
 import Value from 'typebox/value'
+import { AUTH_ENV, type AuthConfig, authConfig } from './auth/config.ts'
+import { parseTrustProxy, TRUST_PROXY_EXPECTED } from './http/trust-proxy.ts'
 import { COMPONENTS, type ComponentName } from './schemas/validation.ts'
 
 // Every setting the process reads, in one schema: the type is derived from it and the environment is
@@ -39,11 +40,7 @@ export const EnvSchema = Type.Object({
   RATE_LIMIT_WINDOW: Duration('15 minutes'),
   REFRESH_RATE_LIMIT_MAX: Int(10, 0, 1_000_000),
   REFRESH_RATE_LIMIT_WINDOW: Duration('1h'),
-  TRUST_PROXY: Type.String({
-    default: 'false',
-    pattern: '^(false|\\d{1,2}|[0-9a-fA-F.:/]+(,\\s*[0-9a-fA-F.:/]+)*)$',
-    description: 'false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs',
-  }),
+  TRUST_PROXY: Type.String({ default: 'false', description: TRUST_PROXY_EXPECTED }),
   CACHE_TTL_VALIDATION: Duration('24h'),
   CACHE_TTL_SEARCH: Duration('1h'),
   CACHE_TTL_SUPPLIERS: Duration('24h'),
@@ -84,6 +81,7 @@ export const EnvSchema = Type.Object({
   FACEBOOK_THROTTLE_PAUSE: Duration('1 minute'),
   ALIEXPRESS_CALLS_PER_MINUTE: Int(0, 0, 1_000_000),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16, description: 'a string of at least 16 characters' })),
+  ...AUTH_ENV,
   SCORING_WEIGHTS: Type.Optional(
     Type.String({
       pattern: `^(${COMPONENT_CHOICE})=\\d+(\\.\\d+)?(,(${COMPONENT_CHOICE})=\\d+(\\.\\d+)?)*$`,
@@ -112,8 +110,8 @@ export interface Config {
   rateLimit: { max: number; windowMs: number }
   /** answers a client may ask to be fetched anew (?refresh=true), which spends upstream quota */
   refreshLimit: { max: number; windowMs: number }
-  /** false, a hop count, or the addresses of trusted proxies */
-  trustProxy: false | number | string[]
+  /** false, or the addresses/CIDRs of the proxies whose X-Forwarded-For is believed */
+  trustProxy: false | string[]
   cache: { validationTtlMs: number; searchTtlMs: number; suppliersTtlMs: number; staleGraceMs: number; memoryMaxBytes: number }
   redisUrl?: string
   /** every key this service writes to Redis starts with it, so environments can share one Redis */
@@ -132,6 +130,7 @@ export interface Config {
   /** failures in a row that open a source's circuit, and how long it then stays open */
   circuit: { threshold: number; cooldownMs: number }
   adminApiKey?: string
+  auth: AuthConfig
   scoringWeights: ScoringWeights
 }
 
@@ -144,12 +143,9 @@ export class ConfigError extends Error {
   }
 }
 
-const CREDENTIALS = [
-  'ALIEXPRESS_APP_KEY',
-  'ALIEXPRESS_APP_SECRET',
-  'FACEBOOK_ACCESS_TOKEN',
-  'YOUTUBE_API_KEY',
-] as const
+const CREDENTIALS = ['ALIEXPRESS_APP_KEY', 'ALIEXPRESS_APP_SECRET', 'FACEBOOK_ACCESS_TOKEN', 'YOUTUBE_API_KEY'] as const
+
+const SECRETS = new Set([...CREDENTIALS, 'SUPABASE_SERVICE_ROLE_KEY', 'ADMIN_API_KEY', 'SUPABASE_JWT_SECRET'])
 
 /** Reads and validates the environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -165,7 +161,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     const name = error.instancePath.split('/')[1]
     if (!name || problems.has(name)) continue
     const schema = (EnvSchema.properties as Record<string, { description?: string }>)[name]
-    problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${JSON.stringify(raw[name])})`)
+    // A secret is never printed, not even a wrong one: it may be the right one in the wrong place.
+    const got = SECRETS.has(name) ? `${String(raw[name]).length} characters` : JSON.stringify(raw[name])
+    problems.set(name, `${name} must be ${schema?.description ?? 'valid'} (got ${got})`)
   }
   const durations = {} as Record<string, number>
   for (const name of ['RATE_LIMIT_WINDOW', 'REFRESH_RATE_LIMIT_WINDOW', 'CACHE_TTL_VALIDATION', 'CACHE_TTL_SEARCH', 'CACHE_TTL_SUPPLIERS', 'CACHE_STALE_GRACE', 'CIRCUIT_COOLDOWN', 'FACEBOOK_THROTTLE_PAUSE'] as const) {
@@ -175,9 +173,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     } else durations[name] = ms
   }
   const trustProxy = parseTrustProxy(String(env.TRUST_PROXY))
-  if (trustProxy === undefined && !problems.has('TRUST_PROXY')) {
-    problems.set('TRUST_PROXY', `TRUST_PROXY must be false, a number of proxy hops, or a comma-separated list of proxy addresses/CIDRs (got ${JSON.stringify(raw.TRUST_PROXY)})`)
-  }
+  if (trustProxy && 'problem' in trustProxy) problems.set('TRUST_PROXY', `TRUST_PROXY must be ${trustProxy.problem} (got ${JSON.stringify(raw.TRUST_PROXY)})`)
+  const auth = authConfig(env, problems)
   if (env.SUPABASE_URL && !env.SUPABASE_SERVICE_ROLE_KEY) {
     problems.set('SUPABASE_SERVICE_ROLE_KEY', 'SUPABASE_SERVICE_ROLE_KEY must be set when SUPABASE_URL is set')
   }
@@ -200,7 +197,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: env.CORS_ORIGINS.split(',').map((o) => o.trim().replace(/\/$/, '')),
     rateLimit: { max: env.RATE_LIMIT_MAX, windowMs: durations.RATE_LIMIT_WINDOW! },
     refreshLimit: { max: env.REFRESH_RATE_LIMIT_MAX, windowMs: durations.REFRESH_RATE_LIMIT_WINDOW! },
-    trustProxy: trustProxy!,
+    trustProxy: trustProxy as Config['trustProxy'],
+    auth,
     cache: {
       validationTtlMs: durations.CACHE_TTL_VALIDATION!,
       searchTtlMs: durations.CACHE_TTL_SEARCH!,
@@ -248,13 +246,6 @@ function selectPersistence(env: Env): Config['persistence'] {
   return { kind: 'pglite', dir: env.PGLITE_DIR }
 }
 
-function parseTrustProxy(value: string): Config['trustProxy'] | undefined {
-  if (value === 'false') return false
-  if (/^\d+$/.test(value)) return Number(value)
-  const list = value.split(',').map((s) => s.trim())
-  return list.every((entry) => isIP(entry.split('/')[0] ?? '') !== 0) ? list : undefined
-}
-
 function parseWeights(value: string | undefined): ScoringWeights {
   const weights = { ...DEFAULT_WEIGHTS }
   for (const pair of value?.split(',') ?? []) {
@@ -272,6 +263,7 @@ export function secretsOf(config: Config): string[] {
     config.facebook.accessToken,
     config.youtube.apiKey,
     config.adminApiKey,
+    config.auth.tokens?.secret,
     config.persistence.kind === 'supabase' ? config.persistence.serviceRoleKey : undefined,
   ].filter((s): s is string => typeof s === 'string' && s.length > 0)
 }

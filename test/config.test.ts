@@ -59,8 +59,16 @@ t.test('persistence selection: Supabase, then DATABASE_URL, then PGlite; off win
   t.equal(loadConfig({ SUPABASE_URL: 'https://x.supabase.co', SUPABASE_SERVICE_ROLE_KEY: 'k', DATABASE_URL: 'postgres://h/db' }).persistence.kind, 'supabase')
   t.equal(loadConfig({ DATABASE_URL: 'postgres://h/db' }).persistence.kind, 'postgres')
   t.equal(loadConfig({ PERSISTENCE: 'off', DATABASE_URL: 'postgres://h/db' }).persistence.kind, 'off')
-  t.same(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2)
+})
+
+t.test('TRUST_PROXY: false or a list of proxy addresses/CIDRs; a hop count is a clear error', async (t) => {
+  t.equal(loadConfig({}).trustProxy, false)
   t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1'])
+  t.same(loadConfig({ TRUST_PROXY: 'fc00::/7,::1' }).trustProxy, ['fc00::/7', '::1'])
+  t.match(problems({ TRUST_PROXY: '1' })[0], /^TRUST_PROXY must be false or a comma-separated list .*a number of proxy hops is no longer accepted/)
+  for (const bad of ['true', 'yes', '10.0.0.0/33', '::1/129', '10.0.0.0/8/8', '10.0.0.0/', 'example.com', '10.0.0.0/8,,127.0.0.1']) {
+    t.match(problems({ TRUST_PROXY: bad })[0], /^TRUST_PROXY must be false or a comma-separated list of proxy addresses\/CIDRs/, bad)
+  }
 })
 
 t.test('the process exits with one clear line per bad variable, no stack trace', async (t) => {

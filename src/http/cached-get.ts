@@ -112,7 +112,8 @@ function cachingPolicy(graceS: number) {
       policy = policyFor(fresh, graceS)
       bySeconds.set(fresh, policy)
     }
-    return request.headers.origin || request.headers.authorization || request.headers['x-admin-key'] ? policy.personal : policy.shared
+    const { headers } = request
+    return headers.origin || headers.authorization || headers['x-api-key'] || headers['x-admin-key'] ? policy.personal : policy.shared
   }
 }
 

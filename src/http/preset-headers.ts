@@ -78,7 +78,8 @@ async function presetHeaders(app: FastifyInstance, options: { origins: readonly 
       origin: (origin, callback) => callback(null, origin !== undefined && grants.has(origin)),
       credentials: CREDENTIALS,
       methods: ['GET', 'POST', 'HEAD', 'OPTIONS'],
-      allowedHeaders: ['content-type', 'accept', 'if-none-match', 'x-request-id'],
+      // authorization and x-api-key: a page sends its user's token or a key (AUTH_REQUIRED=true).
+      allowedHeaders: ['content-type', 'accept', 'if-none-match', 'cache-control', 'x-request-id', 'authorization', 'x-api-key'],
       exposedHeaders: EXPOSED_HEADERS,
       maxAge: 600,
     })

@@ -2,17 +2,20 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
 import fp from 'fastify-plugin'
 import { AppError, dependencyError, type ErrorCode, errorBody } from '../errors.ts'
+import { PRINTABLE } from '../schemas/validation.ts'
 
 // One error handler for the whole app: every answer it writes is a registry error (src/errors.ts).
 // Client mistakes pass through with what was wrong; a failing dependency becomes its registry error;
 // anything else is logged with its context and answered without internals.
 
-const FASTIFY_CODES: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_REQUEST',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_REQUEST',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_REQUEST',
+// Fastify's client errors, each with a message of ours: theirs may quote what the client sent.
+const FASTIFY_CODES: Record<string, [ErrorCode, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ['PAYLOAD_TOO_LARGE', 'The request body is larger than 64 KiB'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ['UNSUPPORTED_MEDIA_TYPE', 'Send the body as application/json (UTF-8)'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: ['INVALID_REQUEST', 'Content-Length does not match the body'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: ['INVALID_REQUEST', 'The body is empty; send a JSON object'],
+  // Also a body with a __proto__ or constructor.prototype key (onProtoPoisoning: 'error').
+  FST_ERR_CTP_INVALID_JSON_BODY: ['INVALID_REQUEST', 'The body is not valid JSON, or has a __proto__ or constructor.prototype key'],
 }
 
 /** Fastify's own errors and schema failures as registry errors. */
@@ -27,13 +30,14 @@ function clientError(error: FastifyError): AppError | undefined {
   const status = error.statusCode ?? 500
   if (status === 429) return new AppError('RATE_LIMITED', error.message)
   if (status >= 500) return undefined
-  const code = FASTIFY_CODES[error.code ?? ''] ?? (status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST')
-  // Body parser messages are safe and useful ("Unexpected token } in JSON at position 9").
-  return new AppError(code, error.message)
+  const known = FASTIFY_CODES[error.code ?? '']
+  if (known) return new AppError(known[0], known[1])
+  return new AppError(status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'INVALID_REQUEST')
 }
 
 /** Ajv's message, with the allowed values named where Ajv only says "one of the allowed values". */
 function describe(v: FastifySchemaValidationError): string {
+  if (v.keyword === 'pattern' && (v.params as { pattern?: string }).pattern === PRINTABLE) return 'must not contain control characters'
   const allowed = v.keyword === 'enum' ? (v.params as { allowedValues?: unknown[] }).allowedValues : undefined
   return allowed ? `must be one of ${allowed.join(', ')}` : (v.message ?? 'is not valid')
 }
@@ -52,7 +56,9 @@ async function errors(app: FastifyInstance) {
   // preValidation and preHandler; test/api/metrics.test.ts checks that 404s are counted.
   const notFoundHooks = { preHandler: app.rateLimitHook, onResponse: app.notFoundMetrics }
   app.setNotFoundHandler(notFoundHooks as Pick<typeof notFoundHooks, 'preHandler'>, (request) => {
-    throw new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}`)
+    // The path is echoed for the developer who mistyped it, cut short for anyone who stuffed it.
+    const path = request.url.split('?')[0] ?? ''
+    throw new AppError('NOT_FOUND', `No route ${request.method.slice(0, 16)} ${path.length > 120 ? `${path.slice(0, 120)}…` : path}`)
   })
 }
 

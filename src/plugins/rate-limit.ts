@@ -7,8 +7,9 @@ import type { Redis } from 'ioredis'
 import { AppError } from '../errors.ts'
 import { clientKey } from '../http/client-key.ts'
 
-// A fixed window per client address, counted by @fastify/rate-limit's own stores (an LRU of windows
-// in memory, or its Lua script in Redis so that every instance shares the count). Its request hook is
+// A fixed window per client (src/http/client-key.ts: the authenticated client, else its address),
+// counted by @fastify/rate-limit's own stores (an LRU of windows in memory, or its Lua script in Redis
+// so that every instance shares the count). Its request hook is
 // not used: that one awaits three promises and builds request.routeOptions on every request, 3.7k
 // instructions per cached GET (PERFORMANCE.md); this one is a callback, and with the memory store it
 // completes synchronously, so a cached answer goes out without a promise.

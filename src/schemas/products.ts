@@ -1,7 +1,7 @@
 import Type, { type Static } from 'typebox'
 import { EXAMPLES } from './examples.ts'
 import { MarketFields, MarketSchema, RefreshField } from './market.ts'
-import { EconomicsSchema, ScoreSchema, ValidationSchema, VERDICTS } from './validation.ts'
+import { EconomicsSchema, PRINTABLE, ScoreSchema, ValidationSchema, VERDICTS } from './validation.ts'
 
 // Search, suppliers and history: the other product routes' shapes, types derived from them.
 
@@ -32,7 +32,7 @@ export type Listing = Static<typeof ListingSchema>
 
 export const SearchQuerySchema = Type.Object(
   {
-    q: Type.String({ minLength: 2, maxLength: 100 }),
+    q: Type.String({ minLength: 2, maxLength: 100, pattern: PRINTABLE }),
     page: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
     pageSize: Type.Integer({ minimum: 1, maximum: 50, default: 20 }),
     sort: Type.Optional(Type.Enum(SEARCH_SORTS)),
@@ -98,7 +98,7 @@ export const HistoryQuerySchema = Type.Object(
   {
     ...MarketFields,
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    before: Type.Optional(Type.String({ format: 'date-time', description: '`nextBefore` of the previous page' })),
+    before: Type.Optional(Type.String({ format: 'date-time', maxLength: 40, description: '`nextBefore` of the previous page' })),
   },
   { additionalProperties: false },
 )

@@ -165,7 +165,11 @@ export type SignalEnvelope<T, M> = { status: SourceStatus; fetchedAt: string; me
 /** What scoring concludes from the signals. */
 export type Assessment = Pick<Validation, 'score' | 'verdict' | 'confidence' | 'reasons' | 'gates' | 'economics' | 'scoringVersion'>
 
-const Keywords = Type.Optional(Type.String({ minLength: 2, maxLength: 100, description: 'overrides the search terms derived from the title' }))
+/** Free text that reaches the upstreams' queries and comes back in answers: no control characters. */
+export const PRINTABLE = '^[^\\u0000-\\u001f\\u007f]*$'
+const Keywords = Type.Optional(
+  Type.String({ minLength: 2, maxLength: 100, pattern: PRINTABLE, description: 'overrides the search terms derived from the title' }),
+)
 
 export const ValidationQuerySchema = Type.Object({ ...MarketFields, keywords: Keywords, ...RefreshField }, { additionalProperties: false })
 

@@ -132,6 +132,8 @@ t.test('security headers: the JSON-API policy, exactly what @fastify/helmet send
   for (const url of ['/health/live', `/api/v1/products/${sandboxIdOfKind('strong', 501)}/validation`, '/nothing/here']) {
     const traced = await app.inject({ url, headers: { 'x-request-id': 'trace-abc-123' } })
     t.equal(traced.headers['x-request-id'], 'trace-abc-123', `a caller's request id is echoed on ${url}`)
+    const stuffed = await app.inject({ url, headers: { 'x-request-id': `${'x'.repeat(200)}<script>` } })
+    t.match(stuffed.headers['x-request-id'], /^req-/, `an overlong or odd request id is replaced on ${url}`)
   }
   t.equal(SECURITY_HEADERS['content-security-policy'], "default-src 'none';frame-ancestors 'none'")
   t.equal(SECURITY_HEADERS['x-frame-options'], 'DENY')

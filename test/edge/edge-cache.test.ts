@@ -179,14 +179,14 @@ t.test("a cross-origin or credentialed answer never leaves the edge's cache for 
   t.equal(bearer.body, plainAgain.body)
 
   const credentialed = `/api/v1/products/${sandboxIdOfKind('average', 1202)}/validation`
-  for (const headers of [{ authorization: 'Bearer someone' }, { 'x-admin-key': 'not-the-key' }] as Record<string, string>[]) {
+  for (const headers of [{ authorization: 'Bearer someone' }, { 'x-api-key': 'some-key' }, { 'x-admin-key': 'not-the-key' }] as Record<string, string>[]) {
     const r = await get(credentialed, headers)
     t.equal(r.status, 200, `with ${Object.keys(headers)[0]}`)
     t.match(r.header('cache-control'), /^private/, `${Object.keys(headers)[0]}: private`)
   }
   const anonymous = await get(credentialed)
   t.equal(anonymous.edge, 'MISS', 'neither credentialed answer was stored')
-  t.equal(originSaw(credentialed).length, 3)
+  t.equal(originSaw(credentialed).length, 4)
 })
 
 t.test('parallel misses for one product reach the origin once (proxy_cache_lock)', { skip }, async (t) => {
