@@ -1,12 +1,10 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
-import { once } from 'node:events'
-import { createServer } from 'node:net'
+import { spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import t from 'tap'
 import { sandboxIdOfKind } from '../../src/sandbox/catalogue.ts'
 import { buildTestApp, startTestSandbox } from '../helper.ts'
+import { startOwnRedis } from '../redis-server.ts'
 import { countRows, createTestSchema, NO_DATABASE_URL } from '../store/helpers.ts'
 import { startTcpProxy } from '../store/proxy.ts'
 import { faultFigures } from './figures.ts'
@@ -16,46 +14,8 @@ import { faultFigures } from './figures.ts'
 
 const figures = faultFigures()
 t.teardown(() => figures.print(t, 'outages'))
-const hasRedisServer = spawnSyncOk('redis-server', ['--version'])
+const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0
 const ENV = { UPSTREAM_TIMEOUT_MS: '1000' }
-
-function spawnSyncOk(command: string, args: string[]): boolean {
-  try {
-    return spawnSync(command, args).status === 0
-  } catch {
-    return false
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as { port: number }
-  server.close()
-  await once(server, 'close')
-  return port
-}
-
-/** A redis-server of this test's own, on its own port, nothing kept on disk. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-  try {
-    for (let i = 0; i < 100; i++) {
-      if (await probe.connect().then(() => probe.ping()).catch(() => undefined)) return child
-      await sleep(50)
-    }
-    throw new Error('redis-server did not start')
-  } finally {
-    probe.disconnect()
-  }
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  child.kill('SIGKILL')
-  await once(child, 'exit')
-}
 
 /** Requests from `workers` loops over both apps until `until`; each answer must be a 200 in time. */
 async function load(apps: FastifyInstance[], label: string, until: number, ids: () => string) {
@@ -77,11 +37,9 @@ async function load(apps: FastifyInstance[], label: string, until: number, ids: 
 }
 
 t.test('Redis killed and restarted under load: zero failed requests, sharing again afterwards', { skip: hasRedisServer ? false : 'redis-server is not installed' }, async (t) => {
-  const port = await freePort()
-  let redis = await startRedis(port)
-  t.teardown(() => stop(redis))
+  const redis = await startOwnRedis(t)
   const sandbox = await startTestSandbox(t)
-  const env = { ...ENV, REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_KEY_PREFIX: 'outage' }
+  const env = { ...ENV, REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'outage' }
   const apps = [(await buildTestApp(t, { sandbox, env })).app, (await buildTestApp(t, { sandbox, env })).app]
   let n = 0
   // Half the requests go to 20 popular products (cached), half to new ones (upstream calls).
@@ -90,9 +48,9 @@ t.test('Redis killed and restarted under load: zero failed requests, sharing aga
   const started = Date.now()
   const run = load(apps, 'redis killed and restarted', started + 4_000, ids)
   await sleep(1_000)
-  await stop(redis)
+  await redis.stop()
   await sleep(1_500)
-  redis = await startRedis(port)
+  await redis.start()
   const { codes, slowest } = await run
   t.same([...codes.keys()], [200], `every answer a 200: ${JSON.stringify([...codes])}, slowest ${slowest.toFixed(0)} ms`)
 

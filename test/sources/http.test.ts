@@ -37,21 +37,22 @@ t.test('a reset connection is retried and the retry answers', async (t) => {
   t.equal(s.hits(), 2)
 })
 
-t.test('a non-idempotent call is never retried', async (t) => {
-  const s = await server(t, (_n, _req, res) => {
-    res.statusCode = 503
-    res.end('{}')
+/** A server that answers every request with `status` and `body`. */
+const always = (t: Teardown, status: number, body: string) =>
+  server(t, (_n, _req, res) => {
+    res.statusCode = status
+    res.end(body)
   })
+
+t.test('a non-idempotent call is never retried', async (t) => {
+  const s = await always(t, 503, '{}')
   const res = await upstream(t, s.url).request({ method: 'POST', form: { a: '1' }, idempotent: false })
   t.equal(res.status, 503)
   t.equal(s.hits(), 1)
 })
 
 t.test('5xx: two retries, then the last answer is returned', async (t) => {
-  const s = await server(t, (_n, _req, res) => {
-    res.statusCode = 502
-    res.end('bad gateway')
-  })
+  const s = await always(t, 502, 'bad gateway')
   const res = await upstream(t, s.url).request({ method: 'GET', idempotent: true })
   t.equal(res.status, 502)
   t.equal(res.body, 'bad gateway')

@@ -163,37 +163,24 @@ export function parseAppUsage(header: string | string[] | undefined): AppUsage |
   return { callCount: callCount ?? 0, totalTime: totalTime ?? 0, totalCputime: totalCputime ?? 0 }
 }
 
+/** The numbers every entry of `X-Business-Use-Case-Usage` gives under `name` (one entry per business use case). */
+function businessUseCaseValues(header: string | string[] | undefined, names: readonly string[]): number[] {
+  const json = parseJsonHeader(header)
+  if (!isObject(json)) return []
+  const entries = Object.values(json).flatMap((list) => (Array.isArray(list) ? list.filter(isObject) : []))
+  return entries.flatMap((entry) => names.map((name) => entry[name])).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+}
+
 /** The highest of call_count, total_time and total_cputime over every `X-Business-Use-Case-Usage` entry, in percent. */
 export function businessUseCasePercent(header: string | string[] | undefined): number | undefined {
-  const json = parseJsonHeader(header)
-  if (!isObject(json)) return undefined
-  let percent: number | undefined
-  for (const entries of Object.values(json)) {
-    if (!Array.isArray(entries)) continue
-    for (const entry of entries) {
-      if (!isObject(entry)) continue
-      for (const name of ['call_count', 'total_time', 'total_cputime']) {
-        const value = entry[name]
-        if (typeof value === 'number' && Number.isFinite(value)) percent = Math.max(percent ?? 0, value)
-      }
-    }
-  }
-  return percent
+  const values = businessUseCaseValues(header, ['call_count', 'total_time', 'total_cputime'])
+  return values.length === 0 ? undefined : Math.max(0, ...values)
 }
 
 /** The longest `estimated_time_to_regain_access` (minutes) in `X-Business-Use-Case-Usage`, in ms. */
 export function businessUseCaseWaitMs(header: string | string[] | undefined): number | undefined {
-  const json = parseJsonHeader(header)
-  if (!isObject(json)) return undefined
-  let minutes: number | undefined
-  for (const entries of Object.values(json)) {
-    if (!Array.isArray(entries)) continue
-    for (const entry of entries) {
-      const value = isObject(entry) ? entry.estimated_time_to_regain_access : undefined
-      if (typeof value === 'number' && value > 0) minutes = Math.max(minutes ?? 0, value)
-    }
-  }
-  return minutes === undefined ? undefined : minutes * 60_000
+  const minutes = businessUseCaseValues(header, ['estimated_time_to_regain_access']).filter((m) => m > 0)
+  return minutes.length === 0 ? undefined : Math.max(...minutes) * 60_000
 }
 
 const RATE_LIMIT_CODES = new Set([4, 17, 32, 613])
