@@ -19,7 +19,7 @@ import productRoutes from './routes/products.ts'
 import validationRoutes from './routes/validate.ts'
 import { ErrorSchema } from './schemas/common.ts'
 import { ValidationSchema } from './schemas/validation.ts'
-import { redact } from './sources/http.ts'
+import { redact } from './sources/redact.ts'
 
 export type { AppDeps, Sources }
 

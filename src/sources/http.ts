@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Dispatcher, interceptors, Pool, type RetryHandler, errors as undiciErrors } from 'undici'
+import { redact } from './redact.ts'
 
 // The one place that talks HTTP to an upstream. Every source client goes through it so that pools,
 // timeouts, retries, the overall deadline and credential redaction are the same for all three.
@@ -78,20 +79,6 @@ export interface Upstream {
   readonly origin: string
   request(req: UpstreamRequest): Promise<UpstreamResponse>
   close(): Promise<void>
-}
-
-const SECRET_PARAMS = ['access_token', 'key', 'sign', 'app_secret', 'session', 'app_key', 'client_secret']
-
-/** Replaces credential parameters and known secret values in a URL or any text. */
-export function redact(text: string, secrets: readonly string[] = []): string {
-  let out = text.replace(
-    new RegExp(`([?&;]|%26|\\b)(${SECRET_PARAMS.join('|')})(=|%3D)[^&#\\s"']*`, 'gi'),
-    (_m, pre: string, name: string, eq: string) => `${pre}${name}${eq}[REDACTED]`,
-  )
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('[REDACTED]')
-  }
-  return out
 }
 
 export function createUpstream(options: UpstreamOptions): Upstream {

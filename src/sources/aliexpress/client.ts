@@ -10,7 +10,8 @@ import type {
 } from '../../validation/sources.ts'
 import type { QuotaCounter } from '../../quota/counter.ts'
 import { CIRCUIT_DEFAULTS, createCircuit } from '../circuit.ts'
-import { type CallEvent, createUpstream, redact, retryAfterMs, type Upstream, UpstreamError, type UpstreamResponse } from '../http.ts'
+import { type CallEvent, createUpstream, type Upstream, UpstreamError, type UpstreamResponse } from '../http.ts'
+import { httpFailure, isFailure, transportFailure } from './failures.ts'
 import { type DsCall, queryFreight } from './freight.ts'
 import { parseProductDetailBody, parseProductQueryBody, throttleRetryDelay } from './parse.ts'
 import { buildSignedParams, type ParamValue } from './sign.ts'
@@ -224,33 +225,4 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
     if (isFailure(res)) return res
     return httpFailure(res) ?? parseProductQueryBody(res.body, page, pageSize)
   }
-}
-
-function isFailure(value: UpstreamResponse | SourceFailure): value is SourceFailure {
-  return 'reason' in value
-}
-
-/** Status-level failures; a 2xx (and a 4xx carrying error_response) is left to the body parser. */
-function httpFailure(res: UpstreamResponse): SourceFailure | undefined {
-  if (res.status === 429) {
-    const failure: SourceFailure = { status: 'rate_limited', reason: 'AliExpress answered HTTP 429' }
-    const wait = retryAfterMs(res.headers['retry-after'])
-    if (wait !== undefined) failure.retryAfterMs = wait
-    return failure
-  }
-  if (res.status >= 500) return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status} after ${res.attempts} attempt(s)`, outage: true }
-  if (res.status >= 300 && !res.body.includes('error_response')) {
-    return { status: 'unavailable', reason: `AliExpress answered HTTP ${res.status}` }
-  }
-  return undefined
-}
-
-function transportFailure(err: unknown, secrets: string[]): SourceFailure {
-  if (err instanceof UpstreamError) {
-    if (err.code === 'UPSTREAM_TIMEOUT') return { status: 'unavailable', reason: `AliExpress timeout: no answer within the deadline (${err.attempts} attempt(s))`, outage: true }
-    if (err.code === 'UPSTREAM_TOO_LARGE') return { status: 'unavailable', reason: 'AliExpress answer larger than the size cap', outage: true }
-    if (err.code === 'UPSTREAM_ABORTED') return { status: 'unavailable', reason: 'AliExpress call aborted' }
-    return { status: 'unavailable', reason: redact(err.message, secrets), outage: true }
-  }
-  return { status: 'unavailable', reason: redact(`AliExpress call failed: ${(err as Error)?.message ?? String(err)}`, secrets) }
 }

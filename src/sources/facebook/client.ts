@@ -1,4 +1,5 @@
-import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
+import { type CallEvent, createUpstream, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
+import { redact } from '../redact.ts'
 import type { FacebookAdStats, FacebookSource, SourceFailure, SourceResult } from '../../validation/sources.ts'
 import type { Redis } from 'ioredis'
 import { createSharedPause, type SharedPause } from '../../quota/shared-pause.ts'

@@ -1,5 +1,6 @@
 import type { SourceFailure, SourceResult, YoutubeQuotaState, YoutubeSource, YoutubeStats } from '../../validation/sources.ts'
-import { type CallEvent, createUpstream, redact, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
+import { type CallEvent, createUpstream, retryAfterMs, type UpstreamResponse, UpstreamError } from '../http.ts'
+import { redact } from '../redact.ts'
 import { classifyFailure, computeStats, parseSearchList, parseVideoList, rateLimitRetryDelay } from './parse.ts'
 import type { QuotaCounter } from '../../quota/counter.ts'
 import { CIRCUIT_DEFAULTS, createCircuit } from '../circuit.ts'
