@@ -3,7 +3,7 @@ import type { Static } from 'typebox'
 import Value from 'typebox/value'
 import { type AuthConfig, authConfig } from './auth/config.ts'
 import { EnvSchema } from './env-schema.ts'
-import { parseTrustProxy } from './http/trust-proxy.ts'
+import { parseTrustProxy } from './trust-proxy.ts'
 import type { ComponentName } from './schemas/validation.ts'
 
 export { EnvSchema }

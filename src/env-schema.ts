@@ -1,6 +1,6 @@
 import Type from 'typebox'
 import { AUTH_ENV } from './auth/config.ts'
-import { TRUST_PROXY_EXPECTED } from './http/trust-proxy.ts'
+import { TRUST_PROXY_EXPECTED } from './trust-proxy.ts'
 import { COMPONENTS } from './schemas/validation.ts'
 
 // Every setting the process reads, in one schema: the type is derived from it and the environment is

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { CacheStatus, EntryTimes } from '../cache/cache.ts'
-import type { WindowBudget } from '../plugins/rate-limit.ts'
+import type { WindowBudget } from './window-budget.ts'
 import type { LoadOptions, Outcome, Timing } from '../validation/context.ts'
 import { clientKey } from './client-key.ts'
 import { matchesEtag, negotiateEncoding, type PreparedBody, type PreparedCache, prepareBody } from './prepared.ts'

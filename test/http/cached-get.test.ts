@@ -1,6 +1,6 @@
 import t from 'tap'
 import { CACHED_GET, createCachedGet } from '../../src/http/cached-get.ts'
-import { createWindowBudget } from '../../src/plugins/rate-limit.ts'
+import { createWindowBudget } from '../../src/http/window-budget.ts'
 import { buildTestApp } from '../helper.ts'
 
 // A new cached GET needs only its handler lines: here a route of the test's own, on the real app,
