@@ -64,7 +64,7 @@ t.test('validate: a miss times each upstream and persists once; the same request
   const hit = await service.validate(service.validationRequest({ productId: req.productId, market: US }))
   t.equal(hit.status, 'HIT')
   t.same(hit.timings, [{ name: 'cache', desc: 'hit' }])
-  t.same(hit.value, miss.value)
+  t.same(hit.value, JSON.parse(JSON.stringify(miss.value)), 'the same answer (as JSON: the cache stores JSON, which has no undefined)')
   t.equal(sandbox.totalCalls(), calls, 'no upstream call')
   t.equal(saved.length, 1, 'a hit is not persisted again')
   t.equal(miss.entry.freshUntil - miss.entry.storedAt, 24 * 3_600_000, 'a complete validation lives for CACHE_TTL_VALIDATION')
