@@ -127,6 +127,7 @@ export async function createDependencies(config: Config, deps: AppDeps, log: Log
       ttl: { validationMs: config.cache.validationTtlMs, searchMs: config.cache.searchTtlMs, suppliersMs: config.cache.suppliersTtlMs },
       facebookCountries: config.facebook.adCountries,
       sandbox: config.sandbox,
+      deadlineMs: config.upstreamTimeoutMs,
       now: deps.now,
       onArchiveError: (err) => log.warn({ err }, 'reading stored validations failed; going to the upstreams'),
     })

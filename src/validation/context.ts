@@ -27,6 +27,8 @@ export interface ServiceContext {
   /** every answer built from the sandbox upstreams says so */
   sandbox: boolean
   now(): Date
+  /** how long one validation may wait for the upstreams, all of them together */
+  deadlineMs: number
   /** errors from the archive; the request carries on without it */
   onArchiveError(error: unknown): void
   /** validations the archive answered, and misses it could not */

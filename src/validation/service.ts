@@ -25,6 +25,8 @@ export interface ServiceOptions {
   ttl: { validationMs: number; searchMs: number; suppliersMs: number }
   facebookCountries: readonly string[]
   sandbox: boolean
+  /** one validation's deadline for all its upstream calls together (UPSTREAM_TIMEOUT_MS) */
+  deadlineMs: number
   now?: () => Date
   onArchiveError?: (error: unknown) => void
 }
@@ -51,6 +53,7 @@ export function createValidationService(options: ServiceOptions): ValidationServ
     sink: options.sink,
     weights: options.weights,
     sandbox: options.sandbox,
+    deadlineMs: options.deadlineMs,
     now,
     onArchiveError: options.onArchiveError ?? (() => {}),
     counters: { archiveHits: 0, archiveMisses: 0 },

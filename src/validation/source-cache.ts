@@ -42,6 +42,8 @@ export interface Timing {
 /** Skip every cached answer and ask the upstreams again. */
 export interface LoadOptions {
   refresh?: boolean
+  /** ends the upstream calls still running: the validation's overall deadline */
+  signal?: AbortSignal
 }
 
 /** An upstream answer and when it was fetched (its cache entry's time). */
@@ -161,16 +163,16 @@ export function createSourceCache(options: SourceCacheOptions): SourceCache {
     keys,
     facebookCountries: options.facebookCountries,
     product: (productId, market, timings, opts) =>
-      timed(timings, 'aliexpress', keys.aliexpress(productId, market), async () => singleProduct(await options.aliexpress.getProducts([productId], market), productId), opts),
+      timed(timings, 'aliexpress', keys.aliexpress(productId, market), async () => singleProduct(await options.aliexpress.getProducts([productId], market, opts?.signal), productId), opts),
 
     adStats: (terms, timings, opts) =>
-      timed(timings, 'facebook', keys.facebook(terms, options.facebookCountries), () => options.facebook.adStats(terms, options.now()), opts),
+      timed(timings, 'facebook', keys.facebook(terms, options.facebookCountries), () => options.facebook.adStats(terms, options.now(), opts?.signal), opts),
 
     videoStats: (terms, region, timings, opts) =>
-      timed(timings, 'youtube', keys.youtube(terms, region), () => options.youtube.videoStats(terms, region, options.now()), opts),
+      timed(timings, 'youtube', keys.youtube(terms, region), () => options.youtube.videoStats(terms, region, options.now(), opts?.signal), opts),
 
     freight: (productId, market, timings, opts) =>
-      timed(timings, 'aliexpress-freight', keys.freight(productId, market), () => options.aliexpress.freight(productId, market), opts, FREIGHT_TTL_MS),
+      timed(timings, 'aliexpress-freight', keys.freight(productId, market), () => options.aliexpress.freight(productId, market, opts?.signal), opts, FREIGHT_TTL_MS),
 
     async products(ids, market) {
       const found = new Map<string, Entry<SourceResult<AliexpressProduct>>>()

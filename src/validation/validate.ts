@@ -34,12 +34,15 @@ export async function validate(ctx: ServiceContext, req: ValidationRequest, opts
   return { value: lookup.value, status: lookup.status, entry: lookup.entry, timings }
 }
 
-async function loadValidation(ctx: ServiceContext, req: ValidationRequest, timings: Timing[], opts?: LoadOptions): Promise<Loaded<Validation>> {
-  const archived = opts?.refresh ? undefined : await fromArchive(ctx, req)
+async function loadValidation(ctx: ServiceContext, req: ValidationRequest, timings: Timing[], asked?: LoadOptions): Promise<Loaded<Validation>> {
+  const archived = asked?.refresh ? undefined : await fromArchive(ctx, req)
   if (archived) {
     timings.push({ name: 'database', desc: 'hit' })
     return archived
   }
+  // One deadline for the whole validation, not one per call: Meta and YouTube, which wait for
+  // AliExpress's title, get what is left of it, and a source that cannot answer in time is left out.
+  const opts = { ...asked, signal: AbortSignal.timeout(ctx.deadlineMs) }
   // The caller's keywords leave nothing to wait for: Meta and YouTube start with AliExpress, so a miss
   // costs the slowest source instead of AliExpress plus the slowest of the other two. If the product
   // then turns out not to exist, their answers stay cached under those terms.

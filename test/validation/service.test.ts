@@ -21,7 +21,7 @@ const US = { country: 'US', currency: 'USD' }
 let next = 0
 const id = (kind: 'strong' | 'average' | 'unknown' = 'strong') => sandboxIdOfKind(kind, 3000 + (process.pid % 500) * 10 + next++)
 
-async function setup(t: Test, options: { sandbox?: SandboxOptions; archive?: ValidationArchive; ttl?: string } = {}) {
+async function setup(t: Test, options: { sandbox?: SandboxOptions; archive?: ValidationArchive; ttl?: string; deadlineMs?: number } = {}) {
   const sandbox = await startTestSandbox(t, options.sandbox)
   const config = withSandbox(testConfig(options.ttl ? { CACHE_TTL_VALIDATION: options.ttl } : {}), sandbox)
   const timeoutMs = 2_000
@@ -44,6 +44,7 @@ async function setup(t: Test, options: { sandbox?: SandboxOptions; archive?: Val
     ttl: { validationMs: config.cache.validationTtlMs, searchMs: config.cache.searchTtlMs, suppliersMs: config.cache.suppliersTtlMs },
     facebookCountries: config.facebook.adCountries,
     sandbox: true,
+    deadlineMs: options.deadlineMs ?? timeoutMs,
   })
   return { service, sandbox, saved, cache }
 }
@@ -85,6 +86,16 @@ t.test('validate: caller keywords start Meta and YouTube alongside AliExpress (a
   const slowest = Math.max(took.aliexpress!, took.facebook!, took.youtube!, took['aliexpress-freight']!)
   t.ok(elapsed < slowest + 100, `answered in ${Math.round(elapsed)} ms, the slowest source took ${Math.round(slowest)} ms`)
   t.ok(elapsed < took.aliexpress! + Math.max(took.facebook!, took.youtube!) - 100, 'less than one after the other')
+})
+
+t.test('validate: one deadline for all the upstream calls, however long AliExpress took', async (t) => {
+  const { service } = await setup(t, { deadlineMs: 700, sandbox: { aliexpress: { latencyMs: 300, jitterMs: 0 }, facebook: { fault: 'timeout', faultRate: 1 } } })
+  const started = performance.now()
+  const outcome = await service.validate(service.validationRequest({ productId: id(), market: US }))
+  const elapsed = performance.now() - started
+  t.ok(elapsed < 700 + 100, `answered in ${Math.round(elapsed)} ms, within the 700 ms deadline (AliExpress alone took 300)`)
+  t.equal(outcome.value.signals.facebook.status, 'unavailable', 'Meta, still silent at the deadline, is left out')
+  t.equal(outcome.value.signals.youtube.status, 'ok')
 })
 
 t.test('validate: AliExpress failures are registry errors, and a product it does not have is PRODUCT_NOT_FOUND', async (t) => {

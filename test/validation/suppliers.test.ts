@@ -49,6 +49,7 @@ t.test('recorded answers: the same product is matched, other products and bait p
     ttl: { validationMs: 60_000, searchMs: 60_000, suppliersMs: 60_000 },
     facebookCountries: ['DE'],
     sandbox: false,
+    deadlineMs: 2_000,
   })
   const { value: answer } = await service.suppliers(service.suppliersRequest({ productId: PRODUCT_ID, market: US }))
   t.equal(searches[0]?.keywords, 'wireless charger', 'the search asks for the head of the title')
