@@ -104,3 +104,15 @@ t.test('bad requests: a 4xx in the error shape, nothing called, nothing cached',
   t.equal(app.cacheStore.size(), 0, 'nothing cached')
   t.equal(({} as Record<string, unknown>).admin, undefined, 'prototype untouched')
 })
+
+t.test('an enum error names the allowed values, once; a search MISS says how long AliExpress took', async (t) => {
+  const { app } = await buildTestApp(t)
+  const sort = await app.inject({ url: '/api/v1/products/search?q=lamp&sort=CHEAPEST' })
+  t.equal(sort.statusCode, 400)
+  t.same(sort.json().error.details, [{ field: 'querystring.sort', message: 'must be one of SALE_PRICE_ASC, SALE_PRICE_DESC, LAST_VOLUME_ASC, LAST_VOLUME_DESC' }])
+  const currency = await app.inject({ url: `/api/v1/products/${ID}/validation?currency=XYZ` })
+  t.match(currency.json().error.message, /must be one of USD, GBP, CAD, EUR/)
+  const miss = await app.inject({ url: '/api/v1/products/search?q=desk%20lamp' })
+  t.equal(miss.headers['x-cache'], 'MISS')
+  t.match(miss.headers['server-timing'], /^aliexpress;dur=\d+(\.\d)?$/)
+})
