@@ -41,6 +41,8 @@ export interface Config {
   facebook: { accessToken?: string; graphUrl: string; adCountries: string[]; throttlePauseMs: number }
   youtube: { apiKey?: string; apiUrl: string; searchDailyLimit: number; dailyQuota: number; searchCost: 'bucket' | 'units' }
   upstreamTimeoutMs: number
+  /** open connections per upstream at most; calls beyond it wait in undici's queue */
+  upstreamMaxConnections: number
   /** failures in a row that open a source's circuit, and how long it then stays open */
   circuit: { threshold: number; cooldownMs: number }
   adminApiKey?: string
@@ -145,6 +147,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       searchCost: env.YOUTUBE_SEARCH_COST,
     },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
+    upstreamMaxConnections: env.UPSTREAM_MAX_CONNECTIONS,
     circuit: { threshold: env.CIRCUIT_FAILURE_THRESHOLD, cooldownMs: durations.CIRCUIT_COOLDOWN! },
     adminApiKey: env.ADMIN_API_KEY,
     scoringWeights: parseWeights(env.SCORING_WEIGHTS),

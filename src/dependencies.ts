@@ -99,6 +99,7 @@ export async function createDependencies(config: Config, deps: AppDeps, log: Log
 
     const metrics = createMetrics()
     const timeoutMs = config.upstreamTimeoutMs
+    const connections = config.upstreamMaxConnections
     const onCall = (event: CallEvent) => {
       metrics.upstreamCall(event.source, event.outcome, event.durationMs)
       sources.record(event)
@@ -108,10 +109,10 @@ export async function createDependencies(config: Config, deps: AppDeps, log: Log
     const quota = redis ? createRedisQuotaCounter(redis, { keyPrefix: `${config.redisKeyPrefix}:quota:` }) : createMemoryQuotaCounter()
     const { circuit } = config
     const aliexpressBudget = { counter: quota, callsPerMinute: config.aliexpress.callsPerMinute }
-    const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, onCall, circuit, budget: aliexpressBudget }))
+    const aliexpress = deps.aliexpress ?? own(createAliexpressClient({ ...config.aliexpress, timeoutMs, connections, onCall, circuit, budget: aliexpressBudget }))
     const pause = metaPause(config.facebook.throttlePauseMs, redis, `${config.redisKeyPrefix}:meta:pause`)
-    const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, onCall, circuit, pause }))
-    const youtube = deps.youtube ?? own(createYoutubeClient({ ...config.youtube, timeoutMs, onCall, circuit, quota }))
+    const facebook = deps.facebook ?? own(createFacebookClient({ ...config.facebook, timeoutMs, connections, onCall, circuit, pause }))
+    const youtube = deps.youtube ?? own(createYoutubeClient({ ...config.youtube, timeoutMs, connections, onCall, circuit, quota }))
     const sources = createSourceStatusBoard({ aliexpress, facebook, youtube })
 
     const store = deps.store === undefined ? await createStore(config.persistence, log) : (deps.store ?? undefined)

@@ -74,6 +74,7 @@ export const EnvSchema = Type.Object({
   YOUTUBE_DAILY_QUOTA: Int(10_000, 0, 100_000_000),
   YOUTUBE_SEARCH_COST: Union2('bucket', 'units', 'bucket'),
   UPSTREAM_TIMEOUT_MS: Int(8000, 100, 120_000),
+  UPSTREAM_MAX_CONNECTIONS: Int(128, 1, 4096),
   CIRCUIT_FAILURE_THRESHOLD: Int(5, 1, 1000),
   CIRCUIT_COOLDOWN: Duration('30s'),
   FACEBOOK_THROTTLE_PAUSE: Duration('1 minute'),

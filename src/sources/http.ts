@@ -88,8 +88,10 @@ export function createUpstream(options: UpstreamOptions): Upstream {
   const maxRetries = options.maxRetries ?? 2
   const backoffBaseMs = options.backoffBaseMs ?? 100
   const pool = new Pool(base.origin, {
-    // Enough for a batch of 50 to go out at once; each upstream's own rate limits bound us anyway.
-    connections: options.connections ?? 64,
+    // Bounded, so a burst of misses queues here instead of opening sockets without end. A cold product
+    // costs AliExpress three calls (two at once, then the freight quote): 128 lets a batch of 50 send its
+    // first 100 at once. Each upstream's own rate limits and our budgets bound the call rate anyway.
+    connections: options.connections ?? 128,
     // Shorter than the usual 60 s server keep-alive so we never write to a socket the server is closing.
     keepAliveTimeout: 4_000,
     keepAliveMaxTimeout: 30_000,

@@ -44,6 +44,27 @@ const always = (t: Teardown, status: number, body: string) =>
     res.end(body)
   })
 
+t.test('at most `connections` calls are open at once; the others queue and are all answered', async (t) => {
+  let open = 0
+  let most = 0
+  const s = await server(t, (_n, _req, res) => {
+    most = Math.max(most, ++open)
+    setTimeout(() => {
+      open--
+      res.end('{}')
+    }, 30)
+  })
+  const up = createUpstream({ source: 'aliexpress', baseUrl: s.url, timeoutMs: 5_000, connections: 3 })
+  t.teardown(() => up.close())
+  const answers = await Promise.all(Array.from({ length: 12 }, () => up.request({ method: 'GET', idempotent: true })))
+  t.same(
+    answers.map((a) => a.status),
+    Array(12).fill(200),
+  )
+  t.equal(most, 3, 'never more than three at the server at once')
+  t.equal(s.hits(), 12)
+})
+
 t.test('a non-idempotent call is never retried', async (t) => {
   const s = await always(t, 503, '{}')
   const res = await upstream(t, s.url).request({ method: 'POST', form: { a: '1' }, idempotent: false })

@@ -29,6 +29,8 @@ export interface AliexpressClientOptions {
   accessToken?: string
   /** per call, retries included */
   timeoutMs: number
+  /** open connections to the gateway at most */
+  connections?: number
   /** ids per productdetail.get call; the documented limit is unknown, community clients use 20-50 */
   maxIdsPerCall?: number
   language?: string
@@ -91,6 +93,7 @@ export function createAliexpressClient(options: AliexpressClientOptions): Aliexp
           source: 'aliexpress',
           baseUrl: options.apiUrl,
           timeoutMs: options.timeoutMs,
+          connections: options.connections,
           secrets,
           onCall: options.onCall,
         })

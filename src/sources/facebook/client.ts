@@ -27,6 +27,8 @@ export interface FacebookClientOptions {
   adCountries: string[]
   /** one deadline for the whole statistic, every page and retry included */
   timeoutMs: number
+  /** open connections to the Graph API at most */
+  connections?: number
   /** ads per page */
   pageLimit?: number
   maxPages?: number
@@ -75,7 +77,7 @@ export function createFacebookClient(options: FacebookClientOptions): FacebookCl
   const countries = options.adCountries.map((c) => c.trim().toUpperCase()).filter(Boolean)
   const graph = new URL(options.graphUrl)
   const archivePath = `${graph.pathname.replace(/\/$/, '')}/ads_archive`
-  const upstream = createUpstream({ source: 'facebook', baseUrl: options.graphUrl, timeoutMs: options.timeoutMs, secrets, onCall: options.onCall })
+  const upstream = createUpstream({ source: 'facebook', baseUrl: options.graphUrl, timeoutMs: options.timeoutMs, connections: options.connections, secrets, onCall: options.onCall })
   const clean = (text: string) => redact(text, secrets)
 
   const pause = options.pause ?? metaPause(options.throttlePauseMs)

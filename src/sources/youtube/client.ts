@@ -14,6 +14,8 @@ export interface YoutubeClientOptions {
   apiUrl: string
   apiKey?: string
   timeoutMs: number
+  /** open connections to the Data API at most */
+  connections?: number
   searchDailyLimit: number
   dailyQuota: number
   /**
@@ -44,6 +46,7 @@ export function createYoutubeClient(options: YoutubeClientOptions): YoutubeSourc
     source: 'youtube',
     baseUrl: options.apiUrl,
     timeoutMs: options.timeoutMs,
+    connections: options.connections,
     secrets,
     onCall: options.onCall,
   })
