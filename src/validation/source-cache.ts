@@ -52,8 +52,9 @@ export interface Fetched<T> {
   fetchedAt: number
 }
 
-// A new entry shape or parser version bumps this, so no process ever reads an entry of the old shape.
-const KEY_VERSION = 'v3'
+// A new entry shape, parser version or store codec bumps this, so no process ever reads an entry of the
+// old shape. v4: entries are plain JSON (src/cache/stores.ts).
+const KEY_VERSION = 'v4'
 
 // Failures are cached briefly so an outage is not hammered, never for the full TTL.
 const FAILURE_TTL_MS: Record<Exclude<SourceStatus, 'ok'>, number> = {
