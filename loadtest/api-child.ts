@@ -4,8 +4,11 @@ import { type Child, freePort, spawnNode } from './processes.ts'
 
 // The API under test as a child process in production mode, against sandbox upstreams.
 
-/** Keep in step with NODE_OPTIONS in the Dockerfile. */
-export const PRODUCTION_NODE_OPTIONS = '--max-old-space-size=384 --max-semi-space-size=16'
+/**
+ * The Node flags production runs with: the Dockerfile's NODE_OPTIONS and the V8 flag its CMD passes
+ * (V8 accepts only a short list of its flags from NODE_OPTIONS). test/deploy.test.ts holds the two equal.
+ */
+export const PRODUCTION_NODE_ARGS = '--max-old-space-size=384 --max-semi-space-size=16 --no-allocation-site-pretenuring'
 
 /** The admin key of the suite's API child, for reading its /metrics. */
 export const ADMIN_KEY = randomBytes(24).toString('base64url')
@@ -19,12 +22,12 @@ export const ADMIN_KEY = randomBytes(24).toString('base64url')
 export const NATIVE_OVERHEAD_MIB = 128
 
 export function statedOverheadBytes(): number | undefined {
-  const cap = /--max-old-space-size=(\d+)/.exec(apiNodeOptions().join(' '))
+  const cap = /--max-old-space-size=(\d+)/.exec(apiNodeArgs().join(' '))
   return cap ? (Number(cap[1]) + NATIVE_OVERHEAD_MIB) * 1_048_576 : undefined
 }
 
-function apiNodeOptions(): string[] {
-  return (process.env.LOADTEST_API_NODE_OPTIONS ?? PRODUCTION_NODE_OPTIONS).split(/\s+/).filter(Boolean)
+function apiNodeArgs(): string[] {
+  return (process.env.LOADTEST_API_NODE_ARGS ?? PRODUCTION_NODE_ARGS).split(/\s+/).filter(Boolean)
 }
 
 /**
@@ -74,7 +77,7 @@ function apiEnv(sandbox: Sandbox, options: ApiChildOptions): Record<string, stri
 }
 
 export async function startApi(sandbox: Sandbox, options: ApiChildOptions, nodeArgs: string[] = []): Promise<Child> {
-  // The API runs with the heap cap production uses (Dockerfile NODE_OPTIONS); LOADTEST_API_NODE_OPTIONS
-  // replaces it for the API child only.
-  return spawnNode({ script: 'src/server.ts', port: await freePort(), env: apiEnv(sandbox, options), nodeArgs: [...apiNodeOptions(), ...nodeArgs] })
+  // The API runs with the flags production uses (PRODUCTION_NODE_ARGS); LOADTEST_API_NODE_ARGS
+  // replaces them for the API child only.
+  return spawnNode({ script: 'src/server.ts', port: await freePort(), env: apiEnv(sandbox, options), nodeArgs: [...apiNodeArgs(), ...nodeArgs] })
 }

@@ -6,6 +6,7 @@ import { checkDockerfile } from '../scripts/deploy/dockerfile.ts'
 import { checkDockerignore } from '../scripts/deploy/dockerignore.ts'
 import { checkRenderBlueprint } from '../scripts/deploy/render-blueprint.ts'
 import { checkRuntimeDeps } from '../scripts/deploy/runtime-deps.ts'
+import { PRODUCTION_NODE_ARGS } from '../loadtest/api-child.ts'
 
 // The deploy files are checked by reading them (no Docker engine, no Render account): these tests run the
 // real check on the repository's files, and on broken copies to show each check can fail.
@@ -55,6 +56,8 @@ t.test('Dockerfile: the linter and the properties the image relies on', async (t
     problems: [],
     runtimeSources: ['package.json', 'src', 'schema', 'scripts/migrate.ts'],
     contextSources: ['package.json', 'package-lock.json', 'package.json', 'src', 'schema', 'scripts/migrate.ts'],
+    // What the load suite and the benchmarks measure is what the image runs.
+    nodeArgs: PRODUCTION_NODE_ARGS.split(' '),
   })
   const broken = (from: string | RegExp, to: string) => {
     const changed = DOCKERFILE.replace(from, to)
@@ -64,13 +67,13 @@ t.test('Dockerfile: the linter and the properties the image relies on', async (t
   t.match(broken('USER node', 'USER root'), ['Dockerfile: the final stage must switch to a non-root USER'])
   t.match(broken('USER node\n', ''), ['Dockerfile: the final stage must switch to a non-root USER'])
   t.match(broken(/HEALTHCHECK[\s\S]*?\n {2}CMD[^\n]*\n/, ''), ['Dockerfile: the final stage must define a HEALTHCHECK'])
-  t.match(broken('CMD ["node", "src/server.ts"]', 'CMD node src/server.ts'), [/exec-form \(JSON\) CMD so it receives SIGTERM/])
+  t.match(broken('CMD ["node", "--no-allocation-site-pretenuring", "src/server.ts"]', 'CMD node src/server.ts'), [/exec-form \(JSON\) CMD so it receives SIGTERM/])
   t.match(broken('--omit=dev ', ''), [/^Dockerfile:\d+: npm ci\/install must pass --omit=dev/])
   t.match(broken('FROM node:24-slim\n', 'FROM node:22-slim\n'), [/^Dockerfile:\d+: every stage must build on node:24-slim \(found node:22-slim\)/])
   t.same(broken('FROM node:24-slim\n', 'FROM node:24.11.1-slim\n'), [], 'a pinned 24.x slim tag is fine')
   // dockerfile-utils' own rules: casing, duplicate CMD, relative WORKDIR, an unknown flag.
   t.match(broken('WORKDIR /app\nCOPY --from', 'workdir app\nCOPY --from'), [/uppercase/, /WORKDIR paths should be absolute/])
-  t.match(broken('CMD ["node", "src/server.ts"]', 'CMD ["node", "src/server.ts"]\nCMD ["node"]'), [/only be one CMD/])
+  t.match(broken('CMD ["node", "--no', 'CMD ["node"]\nCMD ["node", "--no'), [/only be one CMD/])
   t.match(broken('--interval=15s', '--intervl=15s'), [/Unknown flag: intervl/])
   t.match(checkDockerfile('FROM node:24-slim\nUSER node\nHEALTHCHECK CMD ["true"]\nCMD ["node"]\n').problems, [/expected a multi-stage build/])
 })

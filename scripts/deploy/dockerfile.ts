@@ -1,4 +1,4 @@
-import { DockerfileParser, type Instruction, ModifiableInstruction } from 'dockerfile-ast'
+import { DockerfileParser, Env, type Instruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast'
 import { type ValidatorSettings, ValidationSeverity, validate } from 'dockerfile-utils'
 
 // The Dockerfile is checked in two layers, with no Docker engine needed:
@@ -28,6 +28,8 @@ export interface DockerfileReport {
   runtimeSources: string[]
   /** build-context paths any stage copies in: what .dockerignore must let through */
   contextSources: string[]
+  /** the flags node runs with in the image: the final stage's NODE_OPTIONS, then the flags its CMD passes */
+  nodeArgs: string[]
 }
 
 export function checkDockerfile(content: string): DockerfileReport {
@@ -63,7 +65,18 @@ export function checkDockerfile(content: string): DockerfileReport {
     problems.push('Dockerfile: the final stage must start node with an exec-form (JSON) CMD so it receives SIGTERM')
   }
 
-  return { problems, runtimeSources: contextCopies(final), contextSources: stages.flatMap(contextCopies) }
+  return { problems, runtimeSources: contextCopies(final), contextSources: stages.flatMap(contextCopies), nodeArgs: nodeArgs(final, cmd) }
+}
+
+function nodeArgs(stage: Instruction[], cmd: Instruction | undefined): string[] {
+  const options = stage
+    .filter((i): i is Env => i instanceof Env)
+    .flatMap((env) => env.getProperties())
+    .filter((p) => p.getName() === 'NODE_OPTIONS')
+    .at(-1)
+    ?.getValue()
+  const command = cmd instanceof JSONInstruction ? cmd.getJSONStrings().map((s) => s.getJSONValue()) : []
+  return [...(options?.split(/\s+/).filter(Boolean) ?? []), ...command.filter((arg) => arg.startsWith('--'))]
 }
 
 function contextCopies(stage: Instruction[]): string[] {
