@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { type Child, checkoutRevision, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/processes.ts'
 import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
-import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
-// npm run bench:hot-path [-- --against=<git ref> ...] [--rate=5000] [--rounds=8] [--seconds=3]
+// npm run bench:hot-path [-- --against=<git ref> ...] [--node-args="<flags>" ...] [--rate=5000] [--rounds=8] [--seconds=3]
 //
 // CPU per cached GET: this tree, optionally other revisions (each checked out in a temporary git
 // worktree), bare Fastify serving the same bytes, and bare Fastify sending the same bytes with the
@@ -16,10 +16,13 @@ import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 // process, and loaded in turn, round after round, at a fixed rate none of them saturates. On shared
 // cores throughput swings by ±30% between runs; interleaved rounds and CPU time per request (from
 // /proc) do not. Each ratio is taken against the baseline of the same round, then the median.
+// Every child runs with the Node flags production uses (PRODUCTION_NODE_ARGS), the baselines too;
+// --node-args adds this tree once more under other flags, to measure what a flag is worth.
 
 const { values } = parseArgs({
   options: {
     against: { type: 'string', multiple: true, default: [] },
+    'node-args': { type: 'string', multiple: true, default: [] },
     rate: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '3' },
@@ -46,11 +49,13 @@ const targets: Target[] = []
 const products = ids(ID_RANGES.warm, 1000)
 const paths = products.map(validationPath)
 
-async function startApi(name: string, root: string) {
+const productionArgs = PRODUCTION_NODE_ARGS.split(' ')
+
+async function startApi(name: string, root: string, nodeArgs = productionArgs) {
   const child = await spawnNode({
     script: join(root, 'src/server.ts'),
     port: await freePort(),
-    nodeArgs: PRODUCTION_NODE_OPTIONS.split(' '),
+    nodeArgs,
     env: { ...sandboxApiEnv(sandbox), PERSISTENCE: 'off' },
   })
   cleanups.push(() => child.stop())
@@ -65,6 +70,7 @@ try {
     cleanups.push(remove)
     await startApi(ref, dir)
   }
+  for (const flags of values['node-args']) await startApi(`node ${flags}`.trim(), ROOT, flags.split(/\s+/).filter(Boolean))
   const work = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
   cleanups.push(() => rm(work, { recursive: true, force: true }))
   const { bodyFile, headersFile } = await writeReferenceAnswer(`${targets[0]!.child.url}${paths[0]}`, work)
@@ -72,7 +78,7 @@ try {
     ['bare + headers', { BASELINE_BODY_FILE: bodyFile, BASELINE_HEADERS_FILE: headersFile }],
     ['bare Fastify', { BASELINE_BODY_FILE: bodyFile }],
   ] as const) {
-    const baseline = await spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), env })
+    const baseline = await spawnNode({ script: 'loadtest/baseline.ts', port: await freePort(), env, nodeArgs: productionArgs })
     cleanups.push(() => baseline.stop())
     targets.unshift({ name, child: baseline, cpuUsPerRequest: [] })
   }
@@ -101,9 +107,10 @@ try {
   // Each round's ratio to the baseline of the same round, then the median: drift cancels out.
   const ratio = (base: Target, target: Target) => median(target.cpuUsPerRequest.map((us, r) => base.cpuUsPerRequest[r]! / us)).toFixed(2)
   console.log(`CPU per cached GET at ${rate} req/s, median of ${rounds} interleaved rounds of ${seconds} s (Node ${process.version}):`)
-  console.log(`  ${'target'.padEnd(16)} ${'µs'.padStart(6)}   bare/this   (bare + headers)/this`)
+  const width = Math.max(16, ...targets.map((t) => t.name.length))
+  console.log(`  ${'target'.padEnd(width)} ${'µs'.padStart(6)}   bare/this   (bare + headers)/this`)
   for (const target of targets) {
-    console.log(`  ${target.name.padEnd(16)} ${median(target.cpuUsPerRequest).toFixed(1).padStart(6)}   ${ratio(bare, target).padStart(9)}   ${ratio(bareHeaders, target).padStart(21)}`)
+    console.log(`  ${target.name.padEnd(width)} ${median(target.cpuUsPerRequest).toFixed(1).padStart(6)}   ${ratio(bare, target).padStart(9)}   ${ratio(bareHeaders, target).padStart(21)}`)
   }
 } finally {
   for (const cleanup of cleanups.reverse()) await cleanup().catch((err: unknown) => process.stderr.write(`cleanup failed: ${String(err)}\n`))

@@ -8,10 +8,10 @@ import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { CHILD_HOST, type Child, checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
 import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
-import { PRODUCTION_NODE_OPTIONS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
-// npm run bench:instructions [-- --against=<git ref> ...] [--warm=100000] [--requests=60000] [--rounds=1] [--top=20]
+// npm run bench:instructions [-- --against=<git ref> ...] [--node-args="<flags>" ...] [--warm=100000] [--requests=60000] [--rounds=1] [--top=20]
 //
 // Instructions per cached GET, counted by valgrind's callgrind: bare Fastify, bare Fastify sending
 // the API's headers, this tree, and optionally other revisions (each checked out in a temporary git
@@ -34,10 +34,14 @@ import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 // --top=N lists each target's N costliest functions (exclusive instructions per request). Callgrind
 // cannot name JIT code, so the targets then run with --perf-basic-prof and their code addresses are
 // looked up in the /tmp/perf-<pid>.map V8 writes.
+//
+// Every target runs with the Node flags production uses (PRODUCTION_NODE_ARGS); --node-args adds this
+// tree once more under other flags, to count what a flag is worth.
 
 const { values } = parseArgs({
   options: {
     against: { type: 'string', multiple: true, default: [] },
+    'node-args': { type: 'string', multiple: true, default: [] },
     requests: { type: 'string', default: '60000' },
     warm: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '1' },
@@ -81,12 +85,13 @@ const cleanups: (() => Promise<unknown>)[] = [() => sandbox.close()]
 const products = ids(ID_RANGES.warm, settings.products)
 const paths = products.map(validationPath)
 // Without code-space compaction, code does not move after the map has named it.
-const nodeArgs = [...PRODUCTION_NODE_OPTIONS.split(' '), ...(top > 0 ? ['--perf-basic-prof', '--no-compact-code-space'] : [])]
+const profiling = top > 0 ? ['--perf-basic-prof', '--no-compact-code-space'] : []
+const nodeArgs = [...PRODUCTION_NODE_ARGS.split(' '), ...profiling]
 const work = await mkdtemp(join(tmpdir(), 'dropforge-instructions-'))
 cleanups.push(() => rm(work, { recursive: true, force: true }))
 
-const spawnApi = (root: string) => async (wrapper: string[]) =>
-  spawnNode({ script: join(root, 'src/server.ts'), port: await freePort(), nodeArgs, wrapper, env: { ...sandboxApiEnv(sandbox), PERSISTENCE: 'off' }, startTimeoutMs: 300_000 })
+const spawnApi = (root: string, args = nodeArgs) => async (wrapper: string[]) =>
+  spawnNode({ script: join(root, 'src/server.ts'), port: await freePort(), nodeArgs: args, wrapper, env: { ...sandboxApiEnv(sandbox), PERSISTENCE: 'off' }, startTimeoutMs: 300_000 })
 
 /** Starts `target` under callgrind with counting off, warms it, counts `requests` GETs. */
 async function count(target: Target, round: number): Promise<Count> {
@@ -194,6 +199,9 @@ try {
     cleanups.push(remove)
     targets.push({ name: ref, api: true, counts: [], start: spawnApi(dir) })
   }
+  for (const flags of values['node-args']) {
+    targets.push({ name: `node ${flags}`.trim(), api: true, counts: [], start: spawnApi(ROOT, [...flags.split(/\s+/).filter(Boolean), ...profiling]) })
+  }
 
   for (let round = 1; round <= settings.rounds; round++) {
     for (const target of targets) {
@@ -211,13 +219,14 @@ try {
   const [bare, bareHeaders] = [summary(targets[0]!), summary(targets[1]!)]
   console.log(`Instructions per cached GET (callgrind: user space, all threads), median of ${settings.rounds} rounds (a process each) of ${settings.requests} requests after ${settings.warm}, Node ${process.version}.`)
   console.log(`"net" leaves out Node's slow nextTick objects, which some processes pay at random, and V8's background compiling (see the top of scripts/bench-instructions.ts).`)
-  console.log(`  ${'target'.padEnd(16)} ${'rounds: total/slow nextTick/compiling'.padEnd(46)} ${'median'.padStart(7)} ${'net'.padStart(7)}   bare/this  net   (bare+headers)/this  net`)
+  const width = Math.max(16, ...targets.map((t) => t.name.length))
+  console.log(`  ${'target'.padEnd(width)} ${'rounds: total/slow nextTick/compiling'.padEnd(46)} ${'median'.padStart(7)} ${'net'.padStart(7)}   bare/this  net   (bare+headers)/this  net`)
   for (const target of targets) {
     const m = summary(target)
     const rounds = target.counts.map((c) => `${k(c.total)}/${k(c.slowTicks)}/${k(c.compile)}`).join(' ')
     const ratios = [bare.total / m.total, bare.net / m.net, bareHeaders.total / m.total, bareHeaders.net / m.net].map((r) => r.toFixed(2))
     console.log(
-      `  ${target.name.padEnd(16)} ${rounds.padEnd(46)} ${k(m.total).padStart(7)} ${k(m.net).padStart(7)}   ${ratios[0]!.padStart(9)} ${ratios[1]!.padStart(4)}   ${ratios[2]!.padStart(19)} ${ratios[3]!.padStart(4)}`,
+      `  ${target.name.padEnd(width)} ${rounds.padEnd(46)} ${k(m.total).padStart(7)} ${k(m.net).padStart(7)}   ${ratios[0]!.padStart(9)} ${ratios[1]!.padStart(4)}   ${ratios[2]!.padStart(19)} ${ratios[3]!.padStart(4)}`,
     )
   }
 } finally {
