@@ -3,6 +3,7 @@ import { mkdtemp, readFile, symlink } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createServer } from 'node:net'
+import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 
@@ -53,6 +54,8 @@ export interface SpawnOptions {
   wrapper?: string[]
   /** stop waiting for /health/live after this long */
   startTimeoutMs?: number
+  /** the child's standard output, line by line (ignored without it) */
+  onStdoutLine?: (line: string) => void
 }
 
 export async function spawnNode(options: SpawnOptions): Promise<Child> {
@@ -60,9 +63,10 @@ export async function spawnNode(options: SpawnOptions): Promise<Child> {
   const child = spawn(command!, args, {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(options.port), HOST: CHILD_HOST },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', options.onStdoutLine ? 'pipe' : 'ignore', 'pipe'],
   })
   running.add(child)
+  if (options.onStdoutLine && child.stdout) createInterface({ input: child.stdout }).on('line', options.onStdoutLine)
   const tail: string[] = []
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     tail.push(chunk)
