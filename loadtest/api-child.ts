@@ -10,6 +10,11 @@ import { type Child, freePort, spawnNode } from './processes.ts'
  */
 export const PRODUCTION_NODE_ARGS = '--max-old-space-size=384 --max-semi-space-size=16 --no-allocation-site-pretenuring'
 
+/** A string of Node flags, as written on a command line, as the arguments a child gets. */
+export function nodeArgsOf(flags: string): string[] {
+  return flags.split(/\s+/).filter(Boolean)
+}
+
 /** The admin key of the suite's API child, for reading its /metrics. */
 export const ADMIN_KEY = randomBytes(24).toString('base64url')
 
@@ -27,7 +32,7 @@ export function statedOverheadBytes(): number | undefined {
 }
 
 function apiNodeArgs(): string[] {
-  return (process.env.LOADTEST_API_NODE_ARGS ?? PRODUCTION_NODE_ARGS).split(/\s+/).filter(Boolean)
+  return nodeArgsOf(process.env.LOADTEST_API_NODE_ARGS ?? PRODUCTION_NODE_ARGS)
 }
 
 /**

@@ -18,7 +18,7 @@ import { compareWithBaseline, emptyReport, writeResults } from './suite-report.t
 // this process, and writes latest.json, latest.md and latency.svg.
 
 // run.ts and the benchmark scripts import these from here.
-export { PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from './api-child.ts'
+export { nodeArgsOf, PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from './api-child.ts'
 export { ALL_GROUPS, type ScenarioGroup, type SuiteOptions } from './options.ts'
 
 interface Step {

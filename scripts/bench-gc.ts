@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
 import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
-import { PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { nodeArgsOf, PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
 // npm run bench:gc [-- --node-args="<flags>" ...] [--rate=5000] [--seconds=10]
@@ -43,7 +43,7 @@ for (const s of [sandbox.aliexpress, sandbox.facebook, sandbox.youtube]) s.setBe
 const cleanups: (() => Promise<unknown>)[] = [() => sandbox.close()]
 const products = ids(ID_RANGES.warm, 1000)
 const paths = products.map(validationPath)
-const production = PRODUCTION_NODE_ARGS.split(' ')
+const production = nodeArgsOf(PRODUCTION_NODE_ARGS)
 const apiEnv = { ...sandboxApiEnv(sandbox), PERSISTENCE: 'off' }
 
 async function measure(name: string, spawn: Omit<SpawnOptions, 'port' | 'onStdoutLine'>, api: boolean) {
@@ -104,7 +104,7 @@ try {
     await measure('this tree', { script: 'src/server.ts', nodeArgs: production, env: apiEnv }, true),
   ]
   for (const flags of values['node-args']) {
-    rows.push(await measure(`node ${flags}`.trim(), { script: 'src/server.ts', nodeArgs: flags.split(/\s+/).filter(Boolean), env: apiEnv }, true))
+    rows.push(await measure(`node ${flags}`.trim(), { script: 'src/server.ts', nodeArgs: nodeArgsOf(flags), env: apiEnv }, true))
   }
   const width = Math.max(16, ...rows.map((r) => r.name.length))
   console.log(`Young-generation GC under cached GETs at ${rate} req/s for ${seconds} s (Node ${process.version}); medians per scavenge, totals per 1,000 requests:`)

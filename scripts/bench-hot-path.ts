@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { type Child, checkoutRevision, cpuMs, freePort, ROOT, spawnNode } from '../loadtest/processes.ts'
 import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
-import { PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { nodeArgsOf, PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
 // npm run bench:hot-path [-- --against=<git ref> ...] [--node-args="<flags>" ...] [--rate=5000] [--rounds=8] [--seconds=3]
@@ -49,7 +49,7 @@ const targets: Target[] = []
 const products = ids(ID_RANGES.warm, 1000)
 const paths = products.map(validationPath)
 
-const productionArgs = PRODUCTION_NODE_ARGS.split(' ')
+const productionArgs = nodeArgsOf(PRODUCTION_NODE_ARGS)
 
 async function startApi(name: string, root: string, nodeArgs = productionArgs) {
   const child = await spawnNode({
@@ -70,7 +70,7 @@ try {
     cleanups.push(remove)
     await startApi(ref, dir)
   }
-  for (const flags of values['node-args']) await startApi(`node ${flags}`.trim(), ROOT, flags.split(/\s+/).filter(Boolean))
+  for (const flags of values['node-args']) await startApi(`node ${flags}`.trim(), ROOT, nodeArgsOf(flags))
   const work = await mkdtemp(join(tmpdir(), 'dropforge-bench-'))
   cleanups.push(() => rm(work, { recursive: true, force: true }))
   const { bodyFile, headersFile } = await writeReferenceAnswer(`${targets[0]!.child.url}${paths[0]}`, work)

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util'
 import { runLoad } from '../loadtest/load.ts'
 import { CHILD_HOST, type Child, checkoutRevision, freePort, ROOT, type SpawnOptions, spawnNode } from '../loadtest/processes.ts'
 import { writeReferenceAnswer } from '../loadtest/reference-answer.ts'
-import { PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
+import { nodeArgsOf, PRODUCTION_NODE_ARGS, sandboxApiEnv, startLoadSandbox } from '../loadtest/suite.ts'
 import { ID_RANGES, ids, validationPath, warm } from '../loadtest/traffic.ts'
 
 // npm run bench:instructions [-- --against=<git ref> ...] [--node-args="<flags>" ...] [--warm=100000] [--requests=60000] [--rounds=1] [--top=20]
@@ -86,7 +86,7 @@ const products = ids(ID_RANGES.warm, settings.products)
 const paths = products.map(validationPath)
 // Without code-space compaction, code does not move after the map has named it.
 const profiling = top > 0 ? ['--perf-basic-prof', '--no-compact-code-space'] : []
-const nodeArgs = [...PRODUCTION_NODE_ARGS.split(' '), ...profiling]
+const nodeArgs = [...nodeArgsOf(PRODUCTION_NODE_ARGS), ...profiling]
 const work = await mkdtemp(join(tmpdir(), 'dropforge-instructions-'))
 cleanups.push(() => rm(work, { recursive: true, force: true }))
 
@@ -200,7 +200,7 @@ try {
     targets.push({ name: ref, api: true, counts: [], start: spawnApi(dir) })
   }
   for (const flags of values['node-args']) {
-    targets.push({ name: `node ${flags}`.trim(), api: true, counts: [], start: spawnApi(ROOT, [...flags.split(/\s+/).filter(Boolean), ...profiling]) })
+    targets.push({ name: `node ${flags}`.trim(), api: true, counts: [], start: spawnApi(ROOT, [...nodeArgsOf(flags), ...profiling]) })
   }
 
   for (let round = 1; round <= settings.rounds; round++) {

@@ -6,7 +6,7 @@ import { checkDockerfile } from '../scripts/deploy/dockerfile.ts'
 import { checkDockerignore } from '../scripts/deploy/dockerignore.ts'
 import { checkRenderBlueprint } from '../scripts/deploy/render-blueprint.ts'
 import { checkRuntimeDeps } from '../scripts/deploy/runtime-deps.ts'
-import { PRODUCTION_NODE_ARGS } from '../loadtest/api-child.ts'
+import { nodeArgsOf, PRODUCTION_NODE_ARGS } from '../loadtest/api-child.ts'
 
 // The deploy files are checked by reading them (no Docker engine, no Render account): these tests run the
 // real check on the repository's files, and on broken copies to show each check can fail.
@@ -57,7 +57,7 @@ t.test('Dockerfile: the linter and the properties the image relies on', async (t
     runtimeSources: ['package.json', 'src', 'schema', 'scripts/migrate.ts'],
     contextSources: ['package.json', 'package-lock.json', 'package.json', 'src', 'schema', 'scripts/migrate.ts'],
     // What the load suite and the benchmarks measure is what the image runs.
-    nodeArgs: PRODUCTION_NODE_ARGS.split(' '),
+    nodeArgs: nodeArgsOf(PRODUCTION_NODE_ARGS),
   })
   const broken = (from: string | RegExp, to: string) => {
     const changed = DOCKERFILE.replace(from, to)
